@@ -1,0 +1,189 @@
+"""Resolve every source record to a person on the hukou register (人员比对).
+
+The hukou register (户籍) is the spine: a person is a hukou record's normalised citizen
+ID. Each source record is resolved to at most one person, in two passes:
+
+1. **ID pass** — the record's normalised ID equals a hukou ID *and* the name agrees
+   (after removing spaces, traditional→simplified, or by pinyin for homophones), and sex
+   and birth date agree where the source has them. An ID whose name plainly differs is a
+   conflict (a relative's ID typed by mistake, say): it is not linked on the ID.
+   A valid ID that is not on the register resolves to itself (`id_unregistered`): the
+   person is known to the agencies but not resident here.
+2. **Attribute pass** — records left over (no ID, a typo, a mangled or conflicting ID)
+   link only when exactly one hukou person has the same name pinyin, sex and birth date
+   (or, for funeral records that carry no birth date, the same date of death on the
+   register). Namesakes that share those fields are left unlinked, never guessed.
+
+The result keeps the source's columns and adds `person_id`, `link_method` and
+`link_note`; `person_links` lists the decision for every record.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matching.names import add_name_keys
+
+__all__ = ["LINK_METHODS", "build_spine", "link_night", "link_source", "person_links"]
+
+LINK_METHODS = ("id", "id_unregistered", "attributes")
+
+_SPINE_COLUMNS = ("sex", "birth_date", "death_date", "hukou_status")
+
+
+def build_spine(hukou: pl.DataFrame) -> pl.DataFrame:
+    """One row per hukou person: its ID as `person_id`, with the fields we compare on."""
+    spine = hukou.filter(pl.col("citizen_id").is_not_null()).unique(
+        "citizen_id", keep="first", maintain_order=True
+    )
+    spine = add_name_keys(spine)
+    return spine.select(
+        pl.col("citizen_id").alias("person_id"),
+        "name_key",
+        "pinyin_key",
+        *_SPINE_COLUMNS,
+    )
+
+
+def link_source(frame: pl.DataFrame, spine: pl.DataFrame) -> pl.DataFrame:
+    """Add `person_id`, `link_method`, `link_note` to one source's records."""
+    has = set(frame.columns)
+    if "citizen_id" not in has:
+        raise ValueError("link_source needs the normalised citizen_id column")
+    work = frame.with_row_index("_row")
+    work = (
+        add_name_keys(work)
+        if "name" in has
+        else work.with_columns(name_key=pl.lit(None, pl.String), pinyin_key=pl.lit(None, pl.String))
+    )
+    by_id = _id_pass(work, spine, has)
+    by_attributes = _attribute_pass(work.join(by_id, on="_row", how="anti"), spine, has)
+    decided = pl.concat([by_id, by_attributes], how="vertical_relaxed")
+    out = work.join(decided, on="_row", how="left").sort("_row")
+    out = out.with_columns(
+        pl.col("link_note").fill_null(
+            pl.when(pl.col("citizen_id").is_null())
+            .then(pl.lit("无可用身份证号且无唯一匹配"))
+            .otherwise(pl.lit("身份证号与姓名不符"))
+        )
+    )
+    return out.drop("_row", "name_key", "pinyin_key")
+
+
+def _agrees(has: set[str]) -> pl.Expr:
+    """Name agrees (characters or pinyin); sex and birth date agree where present."""
+    name_ok = (pl.col("name_key") == pl.col("name_key_h")) | (
+        pl.col("pinyin_key") == pl.col("pinyin_key_h")
+    )
+    ok = name_ok.fill_null(False)
+    if "sex" in has:
+        ok = ok & (pl.col("sex").is_null() | (pl.col("sex") == pl.col("sex_h")).fill_null(True))
+    if "birth_date" in has:
+        ok = ok & (
+            pl.col("birth_date").is_null()
+            | (pl.col("birth_date") == pl.col("birth_date_h")).fill_null(True)
+        )
+    return ok
+
+
+def _id_pass(work: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.DataFrame:
+    candidates = work.filter(pl.col("citizen_id").is_not_null()).join(
+        spine.rename(lambda c: c if c == "person_id" else f"{c}_h"),
+        left_on="citizen_id",
+        right_on="person_id",
+        how="left",
+        coalesce=False,
+    )
+    on_register = pl.col("person_id").is_not_null()
+    linked = candidates.filter(on_register & _agrees(has)).select(
+        "_row",
+        "person_id",
+        link_method=pl.lit("id"),
+        link_note=pl.lit(None, pl.String),
+    )
+    unregistered = candidates.filter(~on_register).select(
+        "_row",
+        person_id=pl.col("citizen_id"),
+        link_method=pl.lit("id_unregistered"),
+        link_note=pl.lit("身份证号不在本市户籍"),
+    )
+    return pl.concat([linked, unregistered])
+
+
+def _attribute_pass(rest: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.DataFrame:
+    empty = pl.DataFrame(
+        schema={
+            "_row": pl.UInt32,
+            "person_id": pl.String,
+            "link_method": pl.String,
+            "link_note": pl.String,
+        }
+    )
+    if "birth_date" in has:
+        date_key = "birth_date"
+    elif "death_date" in has:
+        date_key = "death_date"
+    else:
+        return empty
+    keys = ["pinyin_key", date_key] + (["sex"] if "sex" in has else [])
+    unique_people = (
+        spine.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+        .group_by(keys)
+        .agg(pl.col("person_id").first(), pl.len().alias("_n"))
+        .filter(pl.col("_n") == 1)
+        .drop("_n")
+    )
+    return (
+        rest.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+        .join(unique_people, on=keys, how="inner")
+        .select(
+            "_row",
+            "person_id",
+            link_method=pl.lit("attributes"),
+            link_note=pl.lit(
+                "姓名、性别、"
+                + ("出生日期" if date_key == "birth_date" else "死亡日期")
+                + "唯一匹配"
+            ),
+        )
+    )
+
+
+def person_links(source: str, linked: pl.DataFrame) -> pl.DataFrame:
+    """The `person_links` rows of one linked source: who each record was resolved to."""
+    return linked.select(
+        pl.lit(source).alias("source"),
+        "line_no",
+        "id_status",
+        "person_id",
+        "link_method",
+        "link_note",
+    )
+
+
+def link_night(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Link every ID-bearing source of a night to the hukou spine.
+
+    Returns the frames with `person_id`/`link_method`/`link_note` added (sources without
+    identities, such as payments keyed by pension number, pass through unchanged) and the
+    night's `person_links` rows.
+    """
+    hukou = frames["hukou"]
+    spine = build_spine(hukou)
+    linked: dict[str, pl.DataFrame] = {}
+    links: list[pl.DataFrame] = []
+    for source, frame in frames.items():
+        if "citizen_id" not in frame.columns:
+            linked[source] = frame
+            continue
+        if source == "hukou":
+            out = frame.with_columns(
+                person_id=pl.col("citizen_id"),
+                link_method=pl.when(pl.col("citizen_id").is_not_null()).then(pl.lit("id")),
+                link_note=pl.when(pl.col("citizen_id").is_null()).then(pl.lit("户籍身份证号无效")),
+            )
+        else:
+            out = link_source(frame, spine)
+        linked[source] = out
+        links.append(person_links(source, out))
+    return linked, pl.concat(links, how="vertical_relaxed")

@@ -1,0 +1,22 @@
+"""Shared test setup: offline, quiet, and where the shared sample night lives."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def sample_night() -> Path:
+    """`../shared/sample-night` beside the repository (PENSIONLINK_SAMPLE_NIGHT overrides)."""
+    path = Path(os.environ.get("PENSIONLINK_SAMPLE_NIGHT", REPO.parent / "shared" / "sample-night"))
+    if not path.is_dir():
+        pytest.fail(f"sample night not found at {path}")
+    return path

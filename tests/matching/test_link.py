@@ -1,0 +1,107 @@
+import datetime as dt
+
+import polars as pl
+
+from matching.link import build_spine, link_night, link_source
+from matching.names import name_key, pinyin_key
+
+D = dt.date
+
+
+def hukou(*rows):
+    return pl.DataFrame(
+        rows,
+        schema={
+            "citizen_id": pl.String,
+            "name": pl.String,
+            "sex": pl.String,
+            "birth_date": pl.Date,
+            "death_date": pl.Date,
+            "hukou_status": pl.String,
+        },
+        orient="row",
+    ).with_columns(id_status=pl.lit("valid"), line_no=pl.int_range(2, pl.len() + 2))
+
+
+HUKOU = hukou(
+    ("222405194708204151", "池花亮", "男", D(1947, 8, 20), None, "正常"),
+    ("22240519850401256X", "方国", "女", D(1985, 4, 1), None, "正常"),
+    # namesakes: same name, sex and birth date
+    ("222405195001011111", "金英", "女", D(1950, 1, 1), None, "正常"),
+    ("222405195001012222", "金英", "女", D(1950, 1, 1), None, "正常"),
+    ("222405193606090187", "董哲", "女", D(1936, 6, 9), D(2024, 11, 23), "死亡"),
+)
+
+
+def roster(*rows):
+    return pl.DataFrame(
+        rows,
+        schema={
+            "citizen_id": pl.String,
+            "name": pl.String,
+            "sex": pl.String,
+            "birth_date": pl.Date,
+        },
+        orient="row",
+    ).with_columns(line_no=pl.int_range(2, pl.len() + 2), id_status=pl.lit("valid"))
+
+
+def test_name_keys_absorb_spaces_traditional_and_homophones():
+    assert name_key(" 李 瑞 ") == "李瑞"
+    assert name_key("劉") == "刘"
+    assert pinyin_key("金香花") == pinyin_key("金香华")
+    assert pinyin_key("金香花") != pinyin_key("金秀花")
+
+
+def test_id_links_only_when_the_name_agrees():
+    spine = build_spine(HUKOU)
+    out = link_source(
+        roster(
+            ("222405194708204151", "池 花亮", "男", D(1947, 8, 20)),  # spaces: same person
+            ("22240519850401256X", "李明华", "女", D(1985, 4, 1)),  # someone else's ID
+            ("230103197611252610", "李明华", "男", D(1976, 11, 25)),  # not on the register
+        ),
+        spine,
+    )
+    assert out["link_method"].to_list() == ["id", None, "id_unregistered"]
+    assert out["person_id"].to_list() == ["222405194708204151", None, "230103197611252610"]
+    assert out["link_note"][1] == "身份证号与姓名不符"
+
+
+def test_attributes_link_a_unique_person_and_never_a_namesake():
+    spine = build_spine(HUKOU)
+    out = link_source(
+        roster(
+            (None, "池花亮", "男", D(1947, 8, 20)),  # mangled ID, unique on the register
+            (None, "金英", "女", D(1950, 1, 1)),  # two people fit: not linked
+            (None, "池花亮", "男", D(1947, 8, 21)),  # birth date differs: not linked
+        ),
+        spine,
+    )
+    assert out["link_method"].to_list() == ["attributes", None, None]
+    assert out["person_id"].to_list() == ["222405194708204151", None, None]
+
+
+def test_funeral_record_with_a_relatives_id_links_to_the_deceased_not_the_relative():
+    spine = build_spine(HUKOU)
+    funeral = pl.DataFrame(
+        {
+            # the relative's (池花亮's) ID typed on 董哲's cremation record
+            "citizen_id": ["222405194708204151"],
+            "name": ["董哲"],
+            "sex": ["女"],
+            "death_date": [D(2024, 11, 23)],
+            "line_no": [2],
+            "id_status": ["valid"],
+        }
+    )
+    out = link_source(funeral, spine)
+    assert out["person_id"].to_list() == ["222405193606090187"]
+    assert out["link_method"].to_list() == ["attributes"]
+
+
+def test_link_night_passes_sources_without_ids_through():
+    payments = pl.DataFrame({"pension_no": ["2205000001"], "amount": [1.0]})
+    linked, links = link_night({"hukou": HUKOU, "pension_payments": payments})
+    assert linked["pension_payments"].equals(payments)
+    assert links.filter(pl.col("source") == "hukou")["link_method"].to_list() == ["id"] * 5
