@@ -10,12 +10,11 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["BUNDLED_POLICY", "Policy", "PolicyError", "Settings", "load_policy"]
 
-BUNDLED_POLICY = Path(str(resources.files("pensionlink") / "policy.toml"))
+BUNDLED_POLICY = Path(__file__).with_name("policy.toml")
 
 
 class PolicyError(ValueError):

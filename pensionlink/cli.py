@@ -1,0 +1,201 @@
+"""The `pensionlink` command: run a night, make synthetic nights, the demo, evaluation.
+
+Console output is short and plain: counts, paths, and for a bad input one line naming
+the file, the row or column and the reason. No citizen IDs or names are printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+# Offline machine: no usage analytics from Prefect or Great Expectations, quiet Prefect.
+for _name, _value in {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "False",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+DEMO_DIR = Path("data")
+DEMO_AS_OF = dt.date(2026, 11, 28)
+
+
+class UserError(Exception):
+    """A problem the person running the command can fix; printed as one line."""
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"pensionlink: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    logging.getLogger("pensionlink").setLevel(logging.INFO)
+
+
+def _date(value: str | None, option: str) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+
+
+@app.command()
+def run(
+    extracts: Annotated[Path, typer.Option(help="drop folder of one night (EXTRACTS.md)")],
+    db: Annotated[Path, typer.Option(help="DuckDB file to publish into")],
+    as_of: Annotated[str | None, typer.Option(help="date the run is for, YYYY-MM-DD")] = None,
+    policy: Annotated[Path | None, typer.Option(help="policy TOML (default: bundled)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """One nightly run over a drop folder; exit 0 when it published."""
+    _setup_logging(verbose)
+    summary = _run_flow(extracts, db, _date(as_of, "--as-of"), policy)
+    _print_summary(summary, db)
+
+
+def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
+    from connectors import SourceRejected
+    from pensionlink.settings import PolicyError, load_policy
+
+    if not extracts.is_dir():
+        raise _fail(f"{extracts}: no such drop folder")
+    try:
+        load_policy(as_of, policy)  # fail fast, before Prefect starts
+    except PolicyError as exc:
+        raise _fail(str(exc)) from None
+    from flows.nightly import nightly
+
+    logging.getLogger("pensionlink").info("运行 running night %s (Prefect flow)", as_of)
+    try:
+        return nightly(
+            extracts=str(extracts),
+            db=str(db),
+            as_of=as_of.isoformat(),
+            policy=str(policy) if policy else None,
+        )
+    except (SourceRejected, UserError) as exc:
+        raise _fail(f"{exc}; nothing published, {db} still holds the previous night") from None
+
+
+def _print_summary(s: dict, db: Path) -> None:
+    cats = ", ".join(f"{k} {v}" for k, v in s["uninsured_by_category"].items())
+    lines = [
+        f"published run {s['run_id']} (as of {s['as_of']}) into {db}",
+        f"  待注销人员 deaths to deregister: {s['deaths']} "
+        f"(confirmed {s['deaths_confirmed']}, review {s['deaths_review']})",
+        f"  应保未保人员 uninsured eligible: {s['uninsured']} ({cats})",
+        f"  丧葬补助金核查 funeral findings: {s['funeral_findings']} "
+        f"(to recover {s['funeral_to_recover']} yuan)",
+        f"  重复参保 duplicate enrollment: {s['duplicate_enrollment']}",
+        f"  rows rejected: {s['rows_rejected']}"
+        + (f"; stale sources: {', '.join(s['stale_sources'])}" if s["stale_sources"] else ""),
+        "  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in s["stages"].items()),
+    ]
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="folder to write the night into")],
+    people: Annotated[int, typer.Option(help="people on the hukou register")] = 150_000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same night)")] = 0,
+    as_of: Annotated[str | None, typer.Option(help="date of the night, YYYY-MM-DD")] = None,
+    xlsx: Annotated[bool, typer.Option(help="write .xlsx files instead of .csv")] = False,
+) -> None:
+    """Write a synthetic night of extracts with a truth/ folder beside them."""
+    from synth import generate_night
+
+    day = _date(as_of, "--as-of")
+    if people < 100:
+        raise _fail("--people: expected at least 100")
+    t0 = time.perf_counter()
+    generate_night(out, people=people, seed=seed, as_of=day, xlsx=xlsx)
+    _write_manifest(out, people, seed, day)
+    typer.echo(
+        f"wrote a {people:,}-person night for {day} into {out} "
+        f"({time.perf_counter() - t0:.1f} s); answers in {out / 'truth'}"
+    )
+
+
+def _write_manifest(out: Path, people: int, seed: int, as_of: dt.date) -> None:
+    manifest = {"people": people, "seed": seed, "as_of": as_of.isoformat()}
+    (out / "truth" / "night.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@app.command()
+def evaluate(
+    night: Annotated[Path, typer.Option(help="a generated night (with truth/)")],
+    db: Annotated[Path, typer.Option(help="the database a run published into")],
+) -> None:
+    """Compare the published findings with a generated night's truth."""
+    from synth.evaluate import evaluate_night, format_report
+
+    if not (night / "truth").is_dir():
+        raise _fail(f"{night}: no truth/ folder (only generated nights have one)")
+    typer.echo(format_report(evaluate_night(night, db)))
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(help="size of the demo city")] = 150_000,
+    seed: Annotated[int, typer.Option()] = 2026,
+) -> None:
+    """Generate a city-sized night under data/ (once), run the flow on it, show results."""
+    _setup_logging(False)
+    night = DEMO_DIR / "demo-night"
+    db = DEMO_DIR / "pensionlink.duckdb"
+    manifest = night / "truth" / "night.json"
+    if manifest.exists():
+        as_of = dt.date.fromisoformat(json.loads(manifest.read_text())["as_of"])
+        typer.echo(f"using the night already generated in {night}")
+    else:
+        as_of = DEMO_AS_OF
+        typer.echo(f"generating a {people:,}-person night for {as_of} in {night} …")
+        from synth import generate_night
+
+        generate_night(night, people=people, seed=seed, as_of=as_of)
+        _write_manifest(night, people, seed, as_of)
+    typer.echo("running the nightly flow (Prefect starts a local API for the run) …")
+    summary = _run_flow(night, db, as_of, None)
+    _print_summary(summary, db)
+    typer.echo(
+        f"""
+the extracts:   {night}/   (answers: {night}/truth/)
+the database:   {db}
+check accuracy: pensionlink evaluate --night {night} --db {db}
+try a query:    duckdb -readonly {db}   (or python -c "import duckdb; ...")
+  SELECT township, sum(residents_16_plus) people, sum(insured) insured,
+         round(sum(insured) / sum(residents_16_plus), 3) rate
+    FROM coverage_by_area GROUP BY township ORDER BY rate;
+  SELECT decision, count(*), sum(overpaid_amount), sum(to_recover)
+    FROM deaths_to_deregister GROUP BY decision;
+  SELECT kind, count(*), sum(amount_to_recover) FROM duplicate_funeral_benefits GROUP BY kind;"""
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

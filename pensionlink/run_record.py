@@ -1,0 +1,76 @@
+"""The `runs` record of a night and the short summary printed at the end (运行记录)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pensionlink.settings import Settings
+
+__all__ = ["RUN_SOURCE_FIELDS", "run_frame", "summarise"]
+
+RUN_SOURCE_FIELDS = {
+    "source": pl.String,
+    "file": pl.String,
+    "checksum": pl.String,
+    "encoding": pl.String,
+    "rows_read": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "stale": pl.Boolean,
+    "note": pl.String,
+}
+
+
+def run_frame(
+    settings: Settings, night, started: dt.datetime, stages: list[tuple[str, float]]
+) -> pl.DataFrame:
+    """One `runs` row: when, for which date, and what each source delivered."""
+    sources = [{k: s.get(k) for k in RUN_SOURCE_FIELDS} for s in night.sources]
+    return pl.DataFrame(
+        {
+            "run_id": [started.strftime("%Y%m%dT%H%M%S") + f"-{settings.as_of:%Y%m%d}"],
+            "started_at": [started],
+            "finished_at": [dt.datetime.now()],
+            "as_of": [settings.as_of],
+            "status": ["published"],
+            "extracts": [str(settings.extracts)],
+            "sources": [sources],
+            "stages": [[{"stage": n, "seconds": round(s, 3)} for n, s in stages]],
+        },
+        schema={
+            "run_id": pl.String,
+            "started_at": pl.Datetime("us"),
+            "finished_at": pl.Datetime("us"),
+            "as_of": pl.Date,
+            "status": pl.String,
+            "extracts": pl.String,
+            "sources": pl.List(pl.Struct(RUN_SOURCE_FIELDS)),
+            "stages": pl.List(pl.Struct({"stage": pl.String, "seconds": pl.Float64})),
+        },
+    )
+
+
+def summarise(run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> dict:
+    """Counts for the console: no names, no IDs."""
+    deaths = tables["deaths_to_deregister"]
+    uninsured = tables["uninsured_eligible"]
+    funeral = tables["duplicate_funeral_benefits"]
+    sources = run["sources"][0].to_list()
+    return {
+        "run_id": run["run_id"][0],
+        "as_of": run["as_of"][0],
+        "deaths": deaths.height,
+        "deaths_confirmed": deaths.filter(pl.col("decision") == "confirmed").height,
+        "deaths_review": deaths.filter(pl.col("decision") == "review").height,
+        "uninsured": uninsured.height,
+        "uninsured_by_category": dict(
+            uninsured.group_by("category").len().sort("category").iter_rows()
+        ),
+        "funeral_findings": funeral.height,
+        "funeral_to_recover": str(funeral["amount_to_recover"].sum()) if funeral.height else "0",
+        "duplicate_enrollment": tables["duplicate_enrollment"].height,
+        "rows_rejected": sum(s["rows_rejected"] or 0 for s in sources),
+        "stale_sources": [s["source"] for s in sources if s["stale"]],
+        "stages": {x["stage"]: x["seconds"] for x in run["stages"][0].to_list()},
+    }

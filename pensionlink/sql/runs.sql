@@ -1,0 +1,21 @@
+-- 运行记录: one row per nightly run.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id      VARCHAR PRIMARY KEY,
+    started_at  TIMESTAMP,
+    finished_at TIMESTAMP,
+    as_of       DATE,
+    status      VARCHAR,
+    extracts    VARCHAR,
+    sources     STRUCT(source VARCHAR, file VARCHAR, checksum VARCHAR, encoding VARCHAR,
+                       rows_read BIGINT, rows_rejected BIGINT, stale BOOLEAN, note VARCHAR)[],
+    stages      STRUCT(stage VARCHAR, seconds DOUBLE)[]
+);
+COMMENT ON TABLE runs IS '运行记录：每次夜间运行一行';
+COMMENT ON COLUMN runs.run_id IS '批次号';
+COMMENT ON COLUMN runs.started_at IS '开始时间';
+COMMENT ON COLUMN runs.finished_at IS '结束时间';
+COMMENT ON COLUMN runs.as_of IS '数据截止日期';
+COMMENT ON COLUMN runs.status IS '状态：published 已发布';
+COMMENT ON COLUMN runs.extracts IS '数据目录';
+COMMENT ON COLUMN runs.sources IS '各来源文件：校验和、编码、读取行数、拒收行数、是否沿用上次数据';
+COMMENT ON COLUMN runs.stages IS '各阶段耗时（秒）';

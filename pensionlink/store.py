@@ -1,0 +1,136 @@
+"""The one place that runs SQL: the DuckDB warehouse analysts query (分析库).
+
+Table definitions live one per file in `sql/` (with their Chinese comments); this module
+creates them, and publishes a night's frames in a single transaction: each finding table
+is replaced by the night's rows and the same rows are appended to `<table>_history`,
+so analysts see the latest night by default and trends with `run_id`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+__all__ = ["FINDING_TABLES", "HISTORY_TABLES", "Warehouse", "open_warehouse"]
+
+log = logging.getLogger(__name__)
+
+# Tables replaced each night; those in HISTORY_TABLES also keep every night's rows.
+FINDING_TABLES = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+    "duplicate_enrollment",
+    "person_links",
+    "rejected_rows",
+)
+HISTORY_TABLES = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+    "duplicate_enrollment",
+)
+
+
+def _ddl() -> list[tuple[str, str]]:
+    sql_dir = resources.files("pensionlink") / "sql"
+    return [
+        (p.name.removesuffix(".sql"), p.read_text(encoding="utf-8"))
+        for p in sorted(sql_dir.iterdir(), key=lambda p: p.name)
+        if p.name.endswith(".sql")
+    ]
+
+
+class Warehouse:
+    """Owns the DuckDB connection; every statement of the project goes through it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyRelation | None:
+        """Run one statement with bound parameters."""
+        return self.con.execute(query, params or [])
+
+    def frame(self, query: str, params: list | None = None) -> pl.DataFrame:
+        """Run a query and return its result as a polars frame."""
+        return self.con.execute(query, params or []).pl()
+
+    def ensure_schema(self) -> None:
+        """Create missing tables (and their history twins) with their comments."""
+        for _name, ddl in _ddl():
+            self.con.execute(ddl)
+        for table in HISTORY_TABLES:
+            history = f"{table}_history"
+            exists = self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [history]
+            ).fetchone()[0]
+            if exists:
+                continue
+            self.con.execute(f"CREATE TABLE {history} AS FROM {table} LIMIT 0")
+            self._copy_comments(table, history)
+
+    def _copy_comments(self, source: str, target: str) -> None:
+        (table_comment,) = self.con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE table_name = ?", [source]
+        ).fetchone()
+        self.con.execute(
+            f"COMMENT ON TABLE {target} IS {_literal('历史（每晚一批）：' + table_comment)}"
+        )
+        for column, comment in self.con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ?", [source]
+        ).fetchall():
+            self.con.execute(f'COMMENT ON COLUMN {target}."{column}" IS {_literal(comment)}')
+
+    def publish(self, run: pl.DataFrame, tables: Mapping[str, pl.DataFrame]) -> None:
+        """Replace the finding tables and append history and the run, all or nothing."""
+        (run_id,) = run["run_id"].to_list()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for table, frame in tables.items():
+                if table not in FINDING_TABLES:
+                    raise ValueError(f"unknown table {table}")
+                incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
+                self.con.register("incoming", incoming.to_arrow())
+                self.con.execute(f"DELETE FROM {table}")
+                self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                if table in HISTORY_TABLES:
+                    self.con.execute(f"INSERT INTO {table}_history BY NAME SELECT * FROM incoming")
+                self.con.unregister("incoming")
+            self.con.register("incoming_run", run.to_arrow())
+            self.con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_run")
+            self.con.unregister("incoming_run")
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("CHECKPOINT")
+        log.info("published run %s", run_id)
+
+
+def _literal(text: str | None) -> str:
+    """A SQL string literal for our own constant comments (DDL takes no parameters)."""
+    return "'" + (text or "").replace("'", "''") + "'"
+
+
+@contextmanager
+def open_warehouse(path: Path, read_only: bool = False) -> Iterator[Warehouse]:
+    """Open the database file, creating the schema when writing."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        warehouse = Warehouse(con)
+        if not read_only:
+            warehouse.ensure_schema()
+        yield warehouse
+    finally:
+        con.close()

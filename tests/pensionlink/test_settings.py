@@ -1,0 +1,51 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pensionlink.settings import PolicyError, load_policy
+
+POLICY = """
+[funeral_subsidy]
+values = [{ from = 2021-01-01, value = "600.00" }, { from = 2027-01-01, value = "800.00" }]
+[advance_cap]
+values = [{ from = 2021-01-01, value = "1000.00" }]
+[required_years]
+values = [{ from = 2021-01-01, value = 15 }]
+[min_annual_contribution]
+values = [{ from = 2021-01-01, value = "100.00" }]
+[benefit_age]
+values = [{ from = 2021-01-01, value = 60 }]
+[enrollment_min_age]
+values = [{ from = 2021-01-01, value = 16 }]
+[severe_disability_grades]
+values = [{ from = 2021-01-01, value = [1, 2] }]
+[death_date_conflict_days]
+values = [{ from = 2021-01-01, value = 31 }]
+"""
+
+
+def test_bundled_policy_carries_the_seed_values():
+    p = load_policy(dt.date(2026, 11, 28))
+    assert p.funeral_subsidy == Decimal("600.00")
+    assert p.advance_cap == Decimal("1000.00")
+    assert (p.required_years, p.benefit_age, p.enrollment_min_age) == (15, 60, 16)
+    assert p.severe_disability_grades == (1, 2)
+    # 15 years × 100 yuan = 1500, capped at 1000
+    assert p.advance_amount == Decimal("1000.00")
+
+
+def test_value_in_force_is_chosen_by_date(tmp_path):
+    f = tmp_path / "policy.toml"
+    f.write_text(POLICY, encoding="utf-8")
+    assert load_policy(dt.date(2026, 12, 31), f).funeral_subsidy == Decimal("600.00")
+    assert load_policy(dt.date(2027, 1, 1), f).funeral_subsidy == Decimal("800.00")
+
+
+def test_no_value_in_force_stops_with_a_clear_message(tmp_path):
+    with pytest.raises(PolicyError, match="funeral_subsidy.*2020-06-30"):
+        load_policy(dt.date(2020, 6, 30))
+    f = tmp_path / "policy.toml"
+    f.write_text(POLICY.replace("[benefit_age]\nvalues = [{ from = 2021-01-01, value = 60 }]", ""))
+    with pytest.raises(PolicyError, match="benefit_age"):
+        load_policy(dt.date(2026, 1, 1), f)
