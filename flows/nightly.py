@@ -1,0 +1,91 @@
+"""The nightly flow (夜间比对): read → link → find → publish.
+
+It reads like the pipeline's table of contents; the work is in plain functions
+(`connectors.read_night`, `matching.link_night`, `findings.night_findings`,
+`pensionlink.store`) that tests call without Prefect. Only the I/O tasks retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from connectors import NightExtract, read_night
+from findings import night_findings
+from matching import link_night
+from pensionlink.run_record import run_frame, summarise
+from pensionlink.settings import Policy, Settings, load_policy
+from pensionlink.store import open_warehouse
+
+__all__ = ["nightly", "run_night"]
+
+log = logging.getLogger("pensionlink.flow")
+
+
+@task(name="读取来源文件 read", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def read_task(extracts: Path) -> NightExtract:
+    return read_night(extracts)
+
+
+@task(name="人员比对 link", cache_policy=NO_CACHE)
+def link_task(night: NightExtract) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    return link_night(night.frames)
+
+
+@task(name="核查 findings", cache_policy=NO_CACHE)
+def findings_task(
+    linked: dict[str, pl.DataFrame], as_of: dt.date, policy: Policy
+) -> dict[str, pl.DataFrame]:
+    return night_findings(linked, as_of, policy)
+
+
+@task(name="发布 publish", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def publish_task(db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> None:
+    with open_warehouse(db) as warehouse:
+        warehouse.publish(run, tables)
+
+
+def run_night(settings: Settings) -> dict:
+    """One night as plain function calls; the flow below runs the same steps as tasks."""
+    return _pipeline(settings, read_night, link_night, night_findings, publish_task.fn)
+
+
+def _pipeline(settings: Settings, read, link, find, publish) -> dict:
+    started = dt.datetime.now()
+    stages: list[tuple[str, float]] = []
+
+    def timed(stage: str, message: str, fn, *args):
+        log.info(message)
+        t0 = time.perf_counter()
+        result = fn(*args)
+        stages.append((stage, time.perf_counter() - t0))
+        return result
+
+    night = timed("read", "读取来源文件 reading extracts", read, settings.extracts)
+    linked, links = timed("link", "人员比对 linking records", link, night.frames)
+    tables = timed(
+        "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
+    )
+    tables = {**tables, "person_links": links, "rejected_rows": night.rejected}
+    run = run_frame(settings, night, started, stages)
+    timed("publish", "发布 publishing", publish, settings.db, run, tables)
+    return summarise(run, tables)
+
+
+@flow(name="pensionlink-nightly", log_prints=False, persist_result=False)
+def nightly(extracts: str, db: str, as_of: str | None = None, policy: str | None = None) -> dict:
+    """Nightly sync of one drop folder into the warehouse; returns the run's summary."""
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    settings = Settings(
+        extracts=Path(extracts),
+        db=Path(db),
+        as_of=day,
+        policy=load_policy(day, Path(policy) if policy else None),
+    )
+    return _pipeline(settings, read_task, link_task, findings_task, publish_task)
