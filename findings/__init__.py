@@ -1,0 +1,26 @@
+"""The bureau's findings (核查规则): pure functions over the night's linked frames."""
+
+from findings.coverage import coverage_by_area
+from findings.custody import in_custody_on
+from findings.death_evidence import death_reports, summarise_evidence
+from findings.deaths import deaths_to_deregister
+from findings.duplicate_enrollment import duplicate_enrollment
+from findings.funeral_benefits import duplicate_funeral_benefits
+from findings.night import night_findings
+from findings.settlement import settle_deceased
+from findings.status_at_death import status_on
+from findings.uninsured import uninsured_eligible
+
+__all__ = [
+    "coverage_by_area",
+    "death_reports",
+    "deaths_to_deregister",
+    "duplicate_enrollment",
+    "duplicate_funeral_benefits",
+    "in_custody_on",
+    "night_findings",
+    "settle_deceased",
+    "status_on",
+    "summarise_evidence",
+    "uninsured_eligible",
+]

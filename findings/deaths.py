@@ -1,0 +1,135 @@
+"""Deaths needing deregistration (待注销人员) with their settlement.
+
+A person on the residents' roster whose 参保状态 is 参保缴费, 待遇领取 or 暂停 and whom
+some agency reports dead. `decision = 'confirmed'` only where every report is linked on
+the citizen ID, the names agree, the dates agree within the policy's window, no health
+visit follows the death and the death rests on an authoritative record (hukou 死亡 or a
+death certificate) or on two sources. Anything else goes to review with its reasons:
+wrongly stopping a living person's pension is the worst error this system can make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from findings.custody import in_custody_on
+from findings.death_evidence import death_reports, summarise_evidence
+from findings.settlement import settle_deceased
+from findings.status_at_death import status_on
+from matching.names import add_name_keys
+from pensionlink.settings import Policy
+
+__all__ = ["ACTIVE_STATUSES", "AUTHORITATIVE_SOURCES", "deaths_to_deregister", "review_reasons"]
+
+ACTIVE_STATUSES = ("参保缴费", "待遇领取", "暂停")
+AUTHORITATIVE_SOURCES = ("hukou", "death_certificates")
+
+COLUMNS = (
+    "citizen_id",
+    "pension_no",
+    "name",
+    "township",
+    "village",
+    "roster_status",
+    "death_date",
+    "evidence",
+    "decision",
+    "reason",
+    "status_at_death",
+    "overpaid_months",
+    "overpaid_amount",
+    "funeral_subsidy",
+    "account_balance",
+    "net_to_heirs",
+    "to_recover",
+)
+
+
+def _name_mismatches(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Per (pension_no): how many reported names differ from the roster name."""
+    roster_keys = add_name_keys(candidates.select("pension_no", "name").unique("pension_no"))
+    reported = (
+        candidates.select("pension_no", "report_names")
+        .explode("report_names")
+        .drop_nulls("report_names")
+        .pipe(add_name_keys, column="report_names")
+        .join(roster_keys, on="pension_no", suffix="_roster")
+    )
+    agrees = (pl.col("name_key") == pl.col("name_key_roster")) | (
+        pl.col("pinyin_key") == pl.col("pinyin_key_roster")
+    )
+    return reported.group_by("pension_no").agg(name_mismatches=(~agrees.fill_null(False)).sum())
+
+
+def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
+    """Chinese reasons why a reported death cannot be confirmed, '；'-joined (null if none)."""
+    checks = [
+        (pl.col("death_date").is_null(), pl.lit("无死亡日期")),
+        (pl.col("death_date") > pl.lit(as_of), pl.lit("死亡日期晚于核查日期")),
+        (
+            pl.col("uncertain_links") > 0,
+            pl.lit("有来源记录按姓名、出生日期匹配，身份证号未核实"),
+        ),
+        (pl.col("name_mismatches") > 0, pl.lit("来源姓名与参保登记姓名不一致")),
+        (
+            pl.col("date_spread_days") > window_days,
+            pl.format("各来源死亡日期相差{}天(超过{}天)", "date_spread_days", pl.lit(window_days)),
+        ),
+        (
+            pl.col("last_visit") > pl.col("death_date"),
+            pl.format("死亡日期后仍有就诊记录({})，可能仍在世", "last_visit"),
+        ),
+        (
+            ~pl.col("evidence").list.eval(pl.element().is_in(AUTHORITATIVE_SOURCES)).list.any()
+            & (pl.col("evidence").list.len() < 2),
+            pl.format(
+                "仅{}一个来源报告死亡，无户籍或死亡医学证明佐证", pl.col("evidence").list.first()
+            ),
+        ),
+    ]
+    parts = [pl.when(cond.fill_null(False)).then(text) for cond, text in checks]
+    joined = pl.concat_str(parts, separator="；", ignore_nulls=True)
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def deaths_to_deregister(
+    linked: dict[str, pl.DataFrame], as_of: dt.date, policy: Policy
+) -> pl.DataFrame:
+    """The `deaths_to_deregister` rows of one night (without run_id)."""
+    evidence = summarise_evidence(death_reports(linked), linked["visits"])
+    roster = linked["resident_roster"]
+    candidates = (
+        roster.filter(pl.col("status").is_in(ACTIVE_STATUSES) & pl.col("person_id").is_not_null())
+        .select(
+            "person_id",
+            "pension_no",
+            "name",
+            "township",
+            "village",
+            "account_balance",
+            citizen_id=pl.coalesce("citizen_id", "person_id"),
+            roster_status="status",
+        )
+        .join(evidence, on="person_id", how="inner")
+    )
+    candidates = candidates.join(_name_mismatches(candidates), on="pension_no", how="left")
+    candidates = candidates.with_columns(pl.col("name_mismatches").fill_null(0))
+    dated = candidates.with_columns(on_date=pl.col("death_date"))
+    dated = status_on(dated, roster, linked["status_changes"]).rename(
+        {"status_on_date": "status_at_death"}
+    )
+    dated = in_custody_on(dated, linked["custody"])
+    settled = settle_deceased(
+        dated.with_columns(pl.col("death_date").fill_null(pl.lit(as_of))),
+        linked["pension_payments"],
+        policy.funeral_subsidy,
+    ).with_columns(death_date=dated["death_date"])
+    reason = review_reasons(policy.death_date_conflict_days, as_of)
+    out = settled.with_columns(reason=reason).with_columns(
+        decision=pl.when(pl.col("reason").is_null())
+        .then(pl.lit("confirmed"))
+        .otherwise(pl.lit("review"))
+    )
+    return out.select(COLUMNS).sort("township", "village", "pension_no")

@@ -1,0 +1,158 @@
+"""Duplicate and improper funeral benefits (丧葬补助金重复领取与违规发放).
+
+For each deceased person paid the residents' scheme funeral subsidy:
+`duplicate_resident` (paid more than once), `duplicate_other_scheme` (also the employee
+scheme's funeral grant or a one-time 抚恤金, annex 2 五.1), `ineligible_suspended` (status
+at death not 待遇领取, annex 2 二(三)1), `ineligible_custody` (in custody on the date of
+death, 二(三)2). One row per person and kind.
+
+Amounts never double count: a duplicate recovers every payment after the first; the
+first payment is recovered once, under the first that applies of custody, suspended,
+other scheme — later kinds for the same person show 0.00, so the rows of a person add up
+to what must be clawed back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from findings.custody import in_custody_on
+from findings.death_evidence import death_reports, summarise_evidence
+from findings.settlement import MONEY, RECEIVING
+from findings.status_at_death import status_on
+
+__all__ = ["FUNERAL_KINDS", "RESIDENT_SCHEME", "duplicate_funeral_benefits"]
+
+RESIDENT_SCHEME = "城乡居民基本养老保险"
+FUXU_SCHEME = "一次性抚恤金"
+# Kinds that recover the first resident payment, in order of precedence.
+FUNERAL_KINDS = (
+    "duplicate_resident",
+    "ineligible_custody",
+    "ineligible_suspended",
+    "duplicate_other_scheme",
+)
+COLUMNS = ("citizen_id", "pension_no", "name", "kind", "payments", "amount_to_recover")
+_PAYMENT = pl.Struct({"scheme": pl.String, "paid_date": pl.Date, "amount": MONEY})
+
+
+def _payment() -> pl.Expr:
+    return pl.struct(pl.col("scheme"), pl.col("paid_date"), pl.col("amount").cast(MONEY)).alias(
+        "payment"
+    )
+
+
+def _resident_payments(subsidies: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
+    """Resident-scheme subsidies resolved to a person: by pension number, else by link."""
+    by_no = (
+        roster.filter(pl.col("pension_no").is_not_null())
+        .select(
+            "pension_no",
+            _pid="person_id",
+            _cid="citizen_id",
+            _name="name",
+        )
+        .unique("pension_no", keep="first")
+    )
+    return (
+        subsidies.filter(pl.col("scheme") == RESIDENT_SCHEME)
+        .join(by_no, on="pension_no", how="left")
+        .with_columns(
+            person_id=pl.coalesce("_pid", "person_id"),
+            citizen_id=pl.coalesce("_cid", "citizen_id", "person_id"),
+            name=pl.coalesce("_name", "name"),
+        )
+        .filter(pl.col("person_id").is_not_null())
+        .drop("_pid", "_cid", "_name")
+    )
+
+
+def _other_payments(subsidies: pl.DataFrame, fuxu: pl.DataFrame) -> pl.DataFrame:
+    employee = subsidies.filter(pl.col("scheme") != RESIDENT_SCHEME)
+    return pl.concat(
+        [
+            employee.select("person_id", _payment()),
+            fuxu.select(
+                "person_id",
+                pl.struct(
+                    scheme=pl.lit(FUXU_SCHEME),
+                    paid_date=pl.col("paid_date"),
+                    amount=pl.col("amount").cast(MONEY),
+                ).alias("payment"),
+            ),
+        ]
+    ).filter(pl.col("person_id").is_not_null())
+
+
+def duplicate_funeral_benefits(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The `duplicate_funeral_benefits` rows of one night (without run_id)."""
+    roster = linked["resident_roster"]
+    resident = _resident_payments(linked["funeral_subsidies"], roster)
+    others = (
+        _other_payments(linked["funeral_subsidies"], linked["pension_fuxu"])
+        .group_by("person_id")
+        .agg(other_payments=pl.col("payment").sort_by(pl.col("payment").struct.field("paid_date")))
+    )
+    evidence = summarise_evidence(death_reports(linked), linked["visits"]).select(
+        "person_id", "death_date"
+    )
+    people = (
+        resident.sort("paid_date")
+        .group_by("person_id", maintain_order=True)
+        .agg(
+            pl.col("citizen_id").first(),
+            pl.col("pension_no").drop_nulls().first(),
+            pl.col("name").first(),
+            resident_payments=_payment(),
+            first_amount=pl.col("amount").first().cast(MONEY),
+            extra_amount=pl.col("amount").slice(1).sum().cast(MONEY),
+            paid=pl.len(),
+        )
+        .join(evidence, on="person_id", how="left")
+        .join(others, on="person_id", how="left")
+    )
+    people = status_on(
+        people.with_columns(on_date=pl.col("death_date")), roster, linked["status_changes"]
+    )
+    people = in_custody_on(people, linked["custody"])
+    known_death = pl.col("death_date").is_not_null()
+    flags = {
+        "duplicate_resident": pl.col("paid") > 1,
+        "ineligible_custody": known_death & pl.col("in_custody"),
+        "ineligible_suspended": known_death
+        & pl.col("status_on_date").is_not_null()
+        & (pl.col("status_on_date") != RECEIVING),
+        "duplicate_other_scheme": pl.col("other_payments").list.len().fill_null(0) > 0,
+    }
+    people = people.with_columns(
+        (expr.fill_null(False)).alias(f"_is_{kind}") for kind, expr in flags.items()
+    )
+    zero = pl.lit(Decimal("0.00"), MONEY)
+    rows = []
+    claimed = pl.lit(False)
+    for kind in FUNERAL_KINDS:
+        flag = pl.col(f"_is_{kind}")
+        if kind == "duplicate_resident":
+            amount = pl.col("extra_amount")
+            payments = pl.col("resident_payments")
+        else:
+            amount = pl.when(claimed).then(zero).otherwise(pl.col("first_amount"))
+            claimed = claimed | flag
+            payments = (
+                pl.concat_list("resident_payments", "other_payments")
+                if kind == "duplicate_other_scheme"
+                else pl.col("resident_payments")
+            )
+        rows.append(
+            people.filter(flag).select(
+                "citizen_id",
+                "pension_no",
+                "name",
+                kind=pl.lit(kind),
+                payments=payments.cast(pl.List(_PAYMENT)),
+                amount_to_recover=amount.cast(MONEY),
+            )
+        )
+    return pl.concat(rows).select(COLUMNS).sort("pension_no", "kind")

@@ -1,0 +1,164 @@
+"""Deaths to deregister: decisions and settlements computed by hand."""
+
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from findings.deaths import deaths_to_deregister
+from pensionlink.settings import load_policy
+from tests.findings.night_frames import D, monthly, night
+
+AS_OF = D("2026-11-28")
+POLICY = load_policy(AS_OF)
+A = "222405194501010011"  # fictitious IDs; only equality matters here
+B = "222405195002020022"
+
+
+def roster(pid=A, no="P1", status="待遇领取", balance="100.00", name="金顺姬"):
+    return {
+        "citizen_id": pid,
+        "pension_no": no,
+        "name": name,
+        "township": "龙门街道",
+        "village": "中心社区",
+        "status": status,
+        "account_balance": balance,
+    }
+
+
+def hukou_dead(pid=A, date="2026-03-15", name="金顺姬"):
+    return {"citizen_id": pid, "name": name, "hukou_status": "死亡", "death_date": D(date)}
+
+
+def cert(pid=A, date="2026-03-15", name="金顺姬", method="id"):
+    return {"citizen_id": pid, "name": name, "death_date": D(date), "link_method": method}
+
+
+def one(frame: pl.DataFrame) -> dict:
+    assert frame.height == 1, frame
+    return frame.row(0, named=True)
+
+
+def test_confirmed_death_settles_overpayment_subsidy_and_balance():
+    # Died 15 March; paid Jan..Jun at 150.00 → April, May, June overpaid = 450.00.
+    # net = 600 + 100 - 450 = 250 to the heirs.
+    n = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        death_certificates=[cert()],
+        pension_payments=monthly("P1", "2026-01", "2026-06", "150.00"),
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["decision"] == "confirmed" and row["reason"] is None
+    assert row["evidence"] == ["death_certificates", "hukou"]
+    assert row["death_date"] == D("2026-03-15")
+    assert row["status_at_death"] == "待遇领取"
+    assert row["overpaid_months"] == 3
+    assert row["overpaid_amount"] == Decimal("450.00")
+    assert row["funeral_subsidy"] == Decimal("600.00")
+    assert row["net_to_heirs"] == Decimal("250.00")
+    assert row["to_recover"] == Decimal("0.00")
+
+
+def test_overpayment_beyond_subsidy_and_balance_is_recovered():
+    # Died 20 Nov 2025, paid to Nov 2026 at 200.00: Dec 2025..Nov 2026 = 12 months = 2400.00.
+    # net = 600 + 0 - 2400 = -1800 → recover 1800.
+    n = night(
+        resident_roster=[roster(balance="0.00")],
+        hukou=[hukou_dead(date="2025-11-20")],
+        pension_payments=monthly("P1", "2025-06", "2026-11", "200.00"),
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["overpaid_months"] == 12
+    assert row["overpaid_amount"] == Decimal("2400.00")
+    assert row["to_recover"] == Decimal("1800.00")
+    assert row["net_to_heirs"] == Decimal("0.00")
+
+
+def test_suspended_at_death_gets_no_subsidy():
+    n = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        status_changes=[
+            {
+                "pension_no": "P1",
+                "status_before": "待遇领取",
+                "status_after": "暂停",
+                "changed_date": D("2026-01-10"),
+            },
+            {
+                "pension_no": "P1",
+                "status_before": "暂停",
+                "status_after": "待遇领取",
+                "changed_date": D("2026-06-01"),
+            },
+        ],
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["status_at_death"] == "暂停"
+    assert row["funeral_subsidy"] == Decimal("0.00")
+    assert row["net_to_heirs"] == Decimal("100.00")
+
+
+def test_in_custody_at_death_gets_no_subsidy():
+    n = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        custody=[{"citizen_id": A, "start_date": D("2025-01-01"), "end_date": None}],
+    )
+    assert one(deaths_to_deregister(n, AS_OF, POLICY))["funeral_subsidy"] == Decimal("0.00")
+
+
+def test_contributor_gets_no_subsidy():
+    n = night(resident_roster=[roster(status="参保缴费")], hukou=[hukou_dead()])
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["funeral_subsidy"] == Decimal("0.00")
+    assert row["decision"] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"visits": [{"citizen_id": A, "visit_date": D("2026-05-01")}]}, "就诊"),
+        (
+            {"funeral": [{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-06-01")}]},
+            "相差78天",
+        ),
+        ({"death_certificates": [cert(method="attributes")]}, "身份证号未核实"),
+        ({"death_certificates": [cert(name="朴英哲")]}, "姓名"),
+    ],
+)
+def test_contradicted_or_uncertain_deaths_go_to_review(extra, expected):
+    n = night(resident_roster=[roster()], hukou=[hukou_dead()], **extra)
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["decision"] == "review"
+    assert expected in row["reason"]
+
+
+def test_single_funeral_record_is_not_enough():
+    n = night(
+        resident_roster=[roster()],
+        funeral=[{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-03-15")}],
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["decision"] == "review" and "仅funeral" in row["reason"]
+
+
+def test_earlier_visit_and_homophone_name_do_not_block_confirmation():
+    n = night(
+        resident_roster=[roster(name="金香花")],
+        hukou=[hukou_dead(name="金香华")],
+        visits=[{"citizen_id": A, "visit_date": D("2026-03-01")}],
+    )
+    assert one(deaths_to_deregister(n, AS_OF, POLICY))["decision"] == "confirmed"
+
+
+def test_certificate_date_wins_and_terminated_or_living_are_not_listed():
+    n = night(
+        resident_roster=[roster(), roster(pid=B, no="P2", status="终止")],
+        hukou=[hukou_dead(date="2026-03-10"), hukou_dead(pid=B)],
+        death_certificates=[cert(date="2026-03-12")],
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["pension_no"] == "P1" and row["death_date"] == D("2026-03-12")

@@ -1,0 +1,90 @@
+"""Duplicate and improper funeral subsidies: one row per person and kind, no double counting."""
+
+from decimal import Decimal
+
+from findings.funeral_benefits import duplicate_funeral_benefits
+from tests.findings.night_frames import D, night
+
+RES = "城乡居民基本养老保险"
+EMP = "企业职工基本养老保险"
+
+
+def subsidy(pid, no, date, amount="600.00", scheme=RES):
+    return {
+        "citizen_id": pid,
+        "pension_no": no,
+        "name": "崔",
+        "scheme": scheme,
+        "paid_date": D(date),
+        "amount": amount,
+    }
+
+
+def kinds(out):
+    return {(r["citizen_id"], r["kind"]): r["amount_to_recover"] for r in out.iter_rows(named=True)}
+
+
+def test_paid_twice_and_employee_grant():
+    n = night(
+        resident_roster=[{"citizen_id": "a", "pension_no": "P1", "status": "待遇领取"}],
+        hukou=[{"citizen_id": "a", "hukou_status": "死亡", "death_date": D("2026-02-01")}],
+        funeral_subsidies=[
+            subsidy("a", "P1", "2026-03-01"),
+            subsidy("a", "P1", "2026-04-01"),
+            subsidy("a", None, "2026-03-05", "5000.00", EMP),
+        ],
+    )
+    out = duplicate_funeral_benefits(n)
+    assert kinds(out) == {
+        ("a", "duplicate_resident"): Decimal("600.00"),
+        ("a", "duplicate_other_scheme"): Decimal("600.00"),
+    }
+    other = out.filter(kind="duplicate_other_scheme").row(0, named=True)
+    assert [p["scheme"] for p in other["payments"]] == [RES, RES, EMP]
+
+
+def test_custody_claims_first_payment_before_suspension():
+    n = night(
+        resident_roster=[{"citizen_id": "b", "pension_no": "P2", "status": "暂停"}],
+        death_certificates=[{"citizen_id": "b", "death_date": D("2026-05-10")}],
+        status_changes=[
+            {
+                "pension_no": "P2",
+                "status_before": "待遇领取",
+                "status_after": "暂停",
+                "changed_date": D("2026-01-02"),
+            }
+        ],
+        custody=[{"citizen_id": "b", "start_date": D("2025-12-01"), "end_date": None}],
+        funeral_subsidies=[subsidy("b", "P2", "2026-06-01")],
+    )
+    assert kinds(duplicate_funeral_benefits(n)) == {
+        ("b", "ineligible_custody"): Decimal("600.00"),
+        ("b", "ineligible_suspended"): Decimal("0.00"),
+    }
+
+
+def test_single_proper_subsidy_and_unknown_death_raise_nothing_improper():
+    n = night(
+        resident_roster=[
+            {"citizen_id": "c", "pension_no": "P3", "status": "待遇领取"},
+            {"citizen_id": "d", "pension_no": "P4", "status": "暂停"},
+        ],
+        hukou=[{"citizen_id": "c", "hukou_status": "死亡", "death_date": D("2026-02-01")}],
+        # custody ended before the death
+        custody=[{"citizen_id": "c", "start_date": D("2020-01-01"), "end_date": D("2021-01-01")}],
+        funeral_subsidies=[subsidy("c", "P3", "2026-03-01"), subsidy("d", "P4", "2026-03-01")],
+    )
+    assert duplicate_funeral_benefits(n).is_empty()
+
+
+def test_subsidy_found_by_pension_number_when_id_is_mangled():
+    n = night(
+        resident_roster=[{"citizen_id": "e", "pension_no": "P5", "status": "待遇领取"}],
+        hukou=[{"citizen_id": "e", "hukou_status": "死亡", "death_date": D("2026-02-01")}],
+        funeral_subsidies=[
+            subsidy(None, "P5", "2026-03-01"),
+            subsidy(None, "P5", "2026-03-09"),
+        ],
+    )
+    assert kinds(duplicate_funeral_benefits(n)) == {("e", "duplicate_resident"): Decimal("600.00")}

@@ -1,0 +1,91 @@
+"""Uninsured eligible residents and coverage, on a hand-made village."""
+
+from decimal import Decimal
+
+import polars as pl
+
+from findings.coverage import coverage_by_area
+from findings.residents import age_on
+from findings.uninsured import uninsured_eligible
+from pensionlink.settings import load_policy
+from tests.findings.night_frames import D, night
+
+AS_OF = D("2026-11-28")
+POLICY = load_policy(AS_OF)
+
+
+def person(pid, born, status="正常", village="中心社区"):
+    return {
+        "citizen_id": pid,
+        "name": f"人{pid}",
+        "birth_date": D(born),
+        "township": "龙门街道",
+        "village": village,
+        "hukou_status": status,
+    }
+
+
+HUKOU = [
+    person("old", "1950-05-01"),  # 76, uninsured → back_payment
+    person("dibao", "1990-01-01"),  # 36, active 低保 → government_paid
+    person("plain", "1980-11-28"),  # turns 46 on as-of day → standard
+    person("teen", "2010-11-29"),  # 15 until tomorrow → not counted
+    person("worker", "1985-01-01"),  # employee roster → insured
+    person("resident", "1960-01-01"),  # residents' roster 待遇领取 → insured
+    person("ended", "1970-01-01"),  # roster 终止 → uninsured again, standard
+    person("moved", "1970-01-01", status="迁出"),
+    person("dead", "1940-01-01"),  # death certificate, no later visit
+    person("alive", "1941-01-01"),  # funeral record contradicted by a later visit
+    person("severe", "2000-01-01", village="北兴村"),  # grade-2 disability
+]
+NIGHT = night(
+    hukou=HUKOU,
+    assistance=[
+        {"citizen_id": "dibao", "category": "农村低保", "start_date": D("2020-01-01")},
+        {"citizen_id": "plain", "category": "城市低保", "end_date": D("2025-01-01")},
+    ],
+    disabled=[{"citizen_id": "severe", "grade": 2}, {"citizen_id": "plain", "grade": 3}],
+    employee_roster=[{"citizen_id": "worker", "status": "在职"}],
+    resident_roster=[
+        {"citizen_id": "resident", "pension_no": "P1", "status": "待遇领取"},
+        {"citizen_id": "ended", "pension_no": "P2", "status": "终止"},
+    ],
+    death_certificates=[{"citizen_id": "dead", "death_date": D("2026-01-01")}],
+    funeral=[{"citizen_id": "alive", "death_date": D("2026-01-01")}],
+    visits=[{"citizen_id": "alive", "visit_date": D("2026-04-01")}],
+)
+
+
+def test_uninsured_people_and_categories():
+    out = uninsured_eligible(NIGHT, AS_OF, POLICY)
+    got = {r["citizen_id"]: r for r in out.iter_rows(named=True)}
+    assert set(got) == {"old", "dibao", "plain", "ended", "alive", "severe"}
+    assert got["old"]["category"] == "back_payment"
+    assert got["old"]["advance_amount"] == Decimal("1000.00")  # min(15 × 100, 1000)
+    assert got["old"]["age"] == 76
+    assert got["dibao"]["category"] == "government_paid"
+    assert got["dibao"]["special_groups"] == ["农村低保"]
+    assert got["severe"]["special_groups"] == ["重度残疾"]
+    assert got["plain"]["category"] == "standard"  # 低保 ended, grade 3 is not severe
+    assert got["plain"]["age"] == 46 and got["plain"]["advance_amount"] is None
+    assert got["alive"]["category"] == "back_payment"
+
+
+def test_coverage_counts_each_village():
+    out = coverage_by_area(NIGHT, AS_OF, POLICY).sort("village")
+    rows = {r["village"]: r for r in out.iter_rows(named=True)}
+    centre = rows["中心社区"]
+    # 16+: old dibao plain worker resident ended alive = 7; insured: worker, resident.
+    assert (centre["residents_16_plus"], centre["insured"], centre["uninsured_eligible"]) == (
+        7,
+        2,
+        5,
+    )
+    assert centre["coverage_rate"] == round(2 / 7, 4)
+    assert rows["北兴村"]["coverage_rate"] == 0.0
+
+
+def test_age_on_counts_completed_years():
+    births = pl.Series([D("2000-02-29"), D("2000-11-28"), D("2000-11-29")])
+    ages = pl.select(age_on(pl.lit(births), D("2026-11-28"))).to_series().to_list()
+    assert ages == [26, 26, 25]
