@@ -9,7 +9,10 @@ ID. Each source record is resolved to at most one person, in two passes:
    conflict (a relative's ID typed by mistake, say): it is not linked on the ID.
    A valid ID that is not on the register resolves to itself (`id_unregistered`): the
    person is known to the agencies but not resident here.
-2. **Attribute pass** — records left over (no ID, a typo, a mangled or conflicting ID)
+2. **Repair pass** — an 18-character ID that fails its check character links to the one
+   person with the same name pinyin whose ID is one typo or one swap of neighbouring
+   digits away (sex and birth date agreeing where present).
+3. **Attribute pass** — records left over (no ID, a typo, a mangled or conflicting ID)
    link only when exactly one hukou person has the same name pinyin, sex and birth date
    (or, for funeral records that carry no birth date, the same date of death on the
    register). Namesakes that share those fields are left unlinked, never guessed.
@@ -21,14 +24,24 @@ The result keeps the source's columns and adds `person_id`, `link_method` and
 from __future__ import annotations
 
 import polars as pl
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from matching.names import add_name_keys
 
 __all__ = ["LINK_METHODS", "build_spine", "link_night", "link_source", "person_links"]
 
-LINK_METHODS = ("id", "id_unregistered", "attributes")
+LINK_METHODS = ("id", "id_repaired", "id_unregistered", "attributes")
 
 _SPINE_COLUMNS = ("sex", "birth_date", "death_date", "hukou_status")
+_EMPTY_DECISIONS = pl.DataFrame(
+    schema={
+        "_row": pl.UInt32,
+        "person_id": pl.String,
+        "link_method": pl.String,
+        "link_note": pl.String,
+    }
+)
 
 
 def build_spine(hukou: pl.DataFrame) -> pl.DataFrame:
@@ -57,8 +70,11 @@ def link_source(frame: pl.DataFrame, spine: pl.DataFrame) -> pl.DataFrame:
         else work.with_columns(name_key=pl.lit(None, pl.String), pinyin_key=pl.lit(None, pl.String))
     )
     by_id = _id_pass(work, spine, has)
-    by_attributes = _attribute_pass(work.join(by_id, on="_row", how="anti"), spine, has)
-    decided = pl.concat([by_id, by_attributes], how="vertical_relaxed")
+    rest = work.join(by_id, on="_row", how="anti")
+    by_repair = _repair_pass(rest, spine, has)
+    rest = rest.join(by_repair, on="_row", how="anti")
+    by_attributes = _attribute_pass(rest, spine, has)
+    decided = pl.concat([by_id, by_repair, by_attributes], how="vertical_relaxed")
     out = work.join(decided, on="_row", how="left").sort("_row")
     out = out.with_columns(
         pl.col("link_note").fill_null(
@@ -110,15 +126,44 @@ def _id_pass(work: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.DataF
     return pl.concat([linked, unregistered])
 
 
-def _attribute_pass(rest: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.DataFrame:
-    empty = pl.DataFrame(
-        schema={
-            "_row": pl.UInt32,
-            "person_id": pl.String,
-            "link_method": pl.String,
-            "link_note": pl.String,
-        }
+def _repair_pass(rest: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.DataFrame:
+    """Link a mistyped ID (failed check character) to the one same-named person whose ID
+    it is one typo or one swap of neighbouring digits away from."""
+    if "id_clean" not in has:
+        return _EMPTY_DECISIONS
+    typed = rest.filter(
+        (pl.col("id_status") == "invalid")
+        & (pl.col("id_clean").str.len_chars() == 18)
+        & pl.col("pinyin_key").is_not_null()
     )
+    if typed.is_empty():
+        return _EMPTY_DECISIONS
+    pairs = typed.join(
+        spine.rename(lambda c: f"{c}_h"), left_on="pinyin_key", right_on="pinyin_key_h"
+    ).with_columns(pinyin_key_h=pl.col("pinyin_key"))
+    if pairs.is_empty():
+        return _EMPTY_DECISIONS
+    distance = process.cpdist(
+        pairs["id_clean"].to_list(), pairs["person_id_h"].to_list(), scorer=OSA.distance
+    )
+    close = pairs.with_columns(_distance=pl.Series(distance)).filter(
+        (pl.col("_distance") <= 1) & _agrees(has)
+    )
+    unique = (
+        close.group_by("_row")
+        .agg(pl.col("person_id_h").unique())
+        .filter(pl.col("person_id_h").list.len() == 1)
+    )
+    return unique.select(
+        "_row",
+        person_id=pl.col("person_id_h").list.first(),
+        link_method=pl.lit("id_repaired"),
+        link_note=pl.lit("身份证号有一位录错或相邻两位颠倒，按姓名唯一匹配"),
+    )
+
+
+def _attribute_pass(rest: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.DataFrame:
+    empty = _EMPTY_DECISIONS
     if "birth_date" in has:
         date_key = "birth_date"
     elif "death_date" in has:

@@ -105,3 +105,21 @@ def test_link_night_passes_sources_without_ids_through():
     linked, links = link_night({"hukou": HUKOU, "pension_payments": payments})
     assert linked["pension_payments"].equals(payments)
     assert links.filter(pl.col("source") == "hukou")["link_method"].to_list() == ["id"] * 5
+
+
+def test_swapped_or_mistyped_id_is_repaired_only_for_a_unique_same_named_person():
+    spine = build_spine(HUKOU)
+    frame = pl.DataFrame(
+        {
+            # neighbours 0 and 8 swapped in the sequence → check character fails
+            "id_clean": ["222405194708201451", "222405194708204152", "222405195001011112"],
+            "name": ["池花亮", "方国", "金英"],
+        }
+    ).with_columns(
+        citizen_id=pl.lit(None, pl.String), id_status=pl.lit("invalid"), line_no=pl.int_range(2, 5)
+    )
+    out = link_source(frame, spine)
+    # 1: swap, same name → repaired; 2: one typo away from 池花亮 but the name differs;
+    # 3: one typo from 金英 ...1111, two from ...2222 → still unique → repaired.
+    assert out["link_method"].to_list() == ["id_repaired", None, "id_repaired"]
+    assert out["person_id"].to_list() == ["222405194708204151", None, "222405195001011111"]
