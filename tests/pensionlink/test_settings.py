@@ -43,7 +43,7 @@ def test_value_in_force_is_chosen_by_date(tmp_path):
 
 
 def test_no_value_in_force_stops_with_a_clear_message(tmp_path):
-    with pytest.raises(PolicyError, match="funeral_subsidy.*2020-06-30"):
+    with pytest.raises(PolicyError, match=r"funeral_subsidy.*2020-06-30"):
         load_policy(dt.date(2020, 6, 30))
     f = tmp_path / "policy.toml"
     f.write_text(POLICY.replace("[benefit_age]\nvalues = [{ from = 2021-01-01, value = 60 }]", ""))

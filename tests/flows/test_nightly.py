@@ -1,0 +1,82 @@
+"""The nightly pipeline on the shared sample night, as plain functions and once under Prefect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors import SourceRejected
+from flows.nightly import run_night
+from pensionlink.settings import Settings, load_policy
+
+AS_OF = dt.date(2026, 11, 28)
+TABLES = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+)
+WRONGLY_DEAD = ("222405194408239619", "222405194201284607")  # hukou 死亡, later visits
+
+
+def settings(extracts: Path, db: Path) -> Settings:
+    return Settings(extracts=extracts, db=db, as_of=AS_OF, policy=load_policy(AS_OF))
+
+
+def counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*TABLES, "runs")
+        }
+
+
+@pytest.fixture(scope="module")
+def published(sample_night: Path, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("wh") / "pensionlink.duckdb"
+    run_night(settings(sample_night, db))
+    return db
+
+
+def test_sample_night_fills_every_table(published: Path):
+    n = counts(published)
+    assert all(n[t] > 0 for t in TABLES), n
+    assert n["runs"] == 1
+
+
+def test_living_people_reported_dead_are_never_confirmed(published: Path):
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute(
+            "SELECT citizen_id, decision, reason FROM deaths_to_deregister "
+            "WHERE citizen_id IN (?, ?)",
+            list(WRONGLY_DEAD),
+        ).fetchall()
+    assert len(rows) == 2
+    assert all(decision == "review" and "就诊" in reason for _, decision, reason in rows)
+
+
+def test_a_rejected_hukou_keeps_the_previous_night(published: Path, sample_night: Path, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(published, db)
+    before = counts(db)
+    night = tmp_path / "night"
+    shutil.copytree(sample_night, night)
+    (night / "public_security" / "hukou.csv").write_text("姓名,性别\n金,男\n", encoding="utf-8")
+    with pytest.raises(SourceRejected, match="hukou"):
+        run_night(settings(night, db))
+    assert counts(db) == before
+
+
+def test_flow_runs_under_prefect(sample_night: Path, tmp_path):
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.nightly import nightly
+
+    db = tmp_path / "flow.duckdb"
+    with prefect_test_harness():
+        summary = nightly(extracts=str(sample_night), db=str(db), as_of=AS_OF.isoformat())
+    assert summary["deaths"] == counts(db)["deaths_to_deregister"]
+    assert counts(db)["runs"] == 1
