@@ -57,9 +57,9 @@ def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFr
     """One row per reported-dead person.
 
     Columns: person_id, evidence (source names in precedence order), death_date,
-    date_spread_days (latest minus earliest reported date), uncertain_links (reports
-    linked on attributes rather than the ID), report_names, last_visit (latest linked
-    health visit, any date).
+    date_spread_days (latest minus earliest reported date), id_evidence (the sources
+    whose report is linked on the citizen ID, not on name and birth date), report_names,
+    last_visit (latest linked health visit, any date).
     """
     rank = {s: i for i, s in enumerate(DEATH_SOURCES)}
     ordered = reports.with_columns(
@@ -69,7 +69,9 @@ def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFr
         evidence=pl.col("source").unique(maintain_order=True),
         death_date=pl.col("death_date").drop_nulls().first(),
         date_spread_days=(pl.col("death_date").max() - pl.col("death_date").min()).dt.total_days(),
-        uncertain_links=(pl.col("link_method") == "attributes").sum(),
+        id_evidence=pl.col("source")
+        .filter(pl.col("link_method") != "attributes")
+        .unique(maintain_order=True),
         report_names=pl.col("name").drop_nulls().unique(),
     )
     last_visit = (

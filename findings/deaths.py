@@ -3,9 +3,11 @@
 A person on the residents' roster whose 参保状态 is 参保缴费, 待遇领取 or 暂停 and whom
 some agency reports dead. `decision = 'confirmed'` only where every report is linked on
 the citizen ID, the names agree, the dates agree within the policy's window, no health
-visit follows the death and the death rests on an authoritative record (hukou 死亡 or a
-death certificate) or on two sources. Anything else goes to review with its reasons:
-wrongly stopping a living person's pension is the worst error this system can make.
+visit follows the death, and the reports linked on the citizen ID alone make the case: an
+authoritative record (hukou 死亡 or a death certificate) or two sources. A report linked
+on name and birth date may corroborate a death, never establish one. Anything else goes
+to review with its reasons: wrongly stopping a living person's pension is the worst error
+this system can make.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ __all__ = ["ACTIVE_STATUSES", "AUTHORITATIVE_SOURCES", "deaths_to_deregister", "
 
 ACTIVE_STATUSES = ("参保缴费", "待遇领取", "暂停")
 AUTHORITATIVE_SOURCES = ("hukou", "death_certificates")
+SOURCE_TITLES = {
+    "hukou": "公安户籍",
+    "death_certificates": "死亡医学证明",
+    "funeral": "民政火化记录",
+    "medical_enrollment": "医保终止参保",
+}
 
 COLUMNS = (
     "citizen_id",
@@ -63,15 +71,26 @@ def _name_mismatches(candidates: pl.DataFrame) -> pl.DataFrame:
     return reported.group_by("pension_no").agg(name_mismatches=(~agrees.fill_null(False)).sum())
 
 
+def _sufficient(column: str) -> pl.Expr:
+    """An authoritative record (hukou 死亡 or a death certificate), or two sources."""
+    sources = pl.col(column)
+    authoritative = sources.list.eval(pl.element().is_in(AUTHORITATIVE_SOURCES)).list.any()
+    return authoritative | (sources.list.len() >= 2)
+
+
+def _first(column: str) -> pl.Expr:
+    return (
+        pl.col(column)
+        .list.first()
+        .replace_strict(SOURCE_TITLES, default=pl.col(column).list.first())
+    )
+
+
 def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
     """Chinese reasons why a reported death cannot be confirmed, '；'-joined (null if none)."""
     checks = [
         (pl.col("death_date").is_null(), pl.lit("无死亡日期")),
         (pl.col("death_date") > pl.lit(as_of), pl.lit("死亡日期晚于核查日期")),
-        (
-            pl.col("uncertain_links") > 0,
-            pl.lit("有来源记录按姓名、出生日期匹配，身份证号未核实"),
-        ),
         (pl.col("name_mismatches") > 0, pl.lit("来源姓名与参保登记姓名不一致")),
         (
             pl.col("date_spread_days") > window_days,
@@ -82,11 +101,18 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
             pl.format("死亡日期后仍有就诊记录({})，可能仍在世", "last_visit"),
         ),
         (
-            ~pl.col("evidence").list.eval(pl.element().is_in(AUTHORITATIVE_SOURCES)).list.any()
-            & (pl.col("evidence").list.len() < 2),
-            pl.format(
-                "仅{}一个来源报告死亡，无户籍或死亡医学证明佐证", pl.col("evidence").list.first()
-            ),
+            pl.col("id_evidence").list.len() == 0,
+            pl.lit("死亡信息均按姓名、出生日期匹配，身份证号未核实"),
+        ),
+        (
+            (pl.col("id_evidence").list.len() > 0)
+            & ~_sufficient("id_evidence")
+            & _sufficient("evidence"),
+            pl.format("身份证号核实的仅{}一个来源，其余按姓名匹配", _first("id_evidence")),
+        ),
+        (
+            (pl.col("id_evidence").list.len() > 0) & ~_sufficient("evidence"),
+            pl.format("仅{}一个来源报告死亡，无户籍或死亡医学证明佐证", _first("evidence")),
         ),
     ]
     parts = [pl.when(cond.fill_null(False)).then(text) for cond, text in checks]

@@ -125,7 +125,6 @@ def test_contributor_gets_no_subsidy():
             {"funeral": [{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-06-01")}]},
             "相差78天",
         ),
-        ({"death_certificates": [cert(method="attributes")]}, "身份证号未核实"),
         ({"death_certificates": [cert(name="朴英哲")]}, "姓名"),
     ],
 )
@@ -142,7 +141,25 @@ def test_single_funeral_record_is_not_enough():
         funeral=[{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-03-15")}],
     )
     row = one(deaths_to_deregister(n, AS_OF, POLICY))
-    assert row["decision"] == "review" and "仅funeral" in row["reason"]
+    assert row["decision"] == "review" and "仅民政火化记录一个来源" in row["reason"]
+
+
+def test_name_matched_certificate_corroborates_but_never_establishes_a_death():
+    funeral = [{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-03-15")}]
+    n = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        death_certificates=[cert(method="attributes")],
+    )
+    assert one(deaths_to_deregister(n, AS_OF, POLICY))["decision"] == "confirmed"
+    alone = night(resident_roster=[roster()], death_certificates=[cert(method="attributes")])
+    row = one(deaths_to_deregister(alone, AS_OF, POLICY))
+    assert row["decision"] == "review" and "身份证号未核实" in row["reason"]
+    weak = night(
+        resident_roster=[roster()], funeral=funeral, death_certificates=[cert(method="attributes")]
+    )
+    row = one(deaths_to_deregister(weak, AS_OF, POLICY))
+    assert row["decision"] == "review" and "身份证号核实的仅民政火化记录一个来源" in row["reason"]
 
 
 def test_earlier_visit_and_homophone_name_do_not_block_confirmation():
