@@ -1,0 +1,180 @@
+"""Read one delivered file into a frame of text cells, with each row's line number.
+
+Why: everything downstream (types, rejections, identity) works on one shape whatever
+arrived: every delivered column as String under its cleaned header, a `line_no` that
+points a clerk at the row in the file they sent (header = line 1), blank rows gone.
+CSV and XLSX differ only here. Nothing is typed yet, so nothing is lost yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from connectors.encoding import Decoded, EncodingError, decode_to_utf8
+
+__all__ = ["LINE_NO", "RawTable", "TableError", "read_table"]
+
+log = logging.getLogger("pensionlink.connectors")
+
+#: Name of the line-number column (header = line 1, first data row = line 2).
+LINE_NO = "line_no"
+
+_HEADER_JUNK = "\ufeff\u200b"
+_EXTRA = "__extra_fields__"
+
+
+class TableError(ValueError):
+    """The file cannot be read as a table at all (one-line reason, no file name)."""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A delivered file as text.
+
+    ``frame`` holds every delivered column (String, named by its stripped header; a
+    repeated header gets a ``#2`` suffix) plus ``line_no``; fully blank rows are removed.
+    ``too_many_fields`` lists the ``line_no`` of rows that had more fields than the
+    header: a CSV row like that is shifted and its cells cannot be trusted.
+    """
+
+    frame: pl.DataFrame
+    headers: tuple[str, ...]
+    duplicated: frozenset[str]
+    too_many_fields: pl.DataFrame
+    encoding: str
+    checksum: str
+
+
+def read_table(path: Path) -> RawTable:
+    """Read a ``.csv`` or ``.xlsx`` file; raises :class:`TableError` if impossible."""
+    data = path.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    quoted = False  # whether a cell may hold a line break (only a quoted CSV cell can)
+    if path.suffix.lower() == ".xlsx":
+        grid, encoding = _read_xlsx(path), "xlsx"
+    else:
+        decoded = _decode(data)
+        grid, encoding = _read_csv(decoded.data), decoded.encoding
+        quoted = b'"' in decoded.data
+    if grid.height == 0:
+        raise TableError("空文件 empty file: no header row")
+    cells = grid.drop(_EXTRA, strict=False)
+    headers, duplicated = _headers(cells.row(0))
+    body = grid.slice(1).rename(dict(zip(cells.columns, headers, strict=True)))
+    body = _drop_blank_rows(body.with_columns(_line_numbers(body, quoted=quoted)))
+    ragged = _no_ragged()
+    if _EXTRA in body.columns:
+        ragged = body.filter(pl.col(_EXTRA).is_not_null()).select(LINE_NO)
+        body = body.drop(_EXTRA)
+    return RawTable(body, headers, duplicated, ragged, encoding, checksum)
+
+
+def _decode(data: bytes) -> Decoded:
+    try:
+        return decode_to_utf8(data)
+    except EncodingError as exc:
+        raise TableError(str(exc)) from None
+
+
+def _read_csv(data: bytes) -> pl.DataFrame:
+    """Every cell as text; the header is row 0 so that it is taken exactly as delivered.
+
+    One column more than the header is read: a row that fills it had more fields than
+    the header (a stray comma), so its cells are shifted and cannot be trusted.
+    """
+    if not data.strip():
+        return pl.DataFrame()
+    width = _header_width(data)
+    schema = {f"column_{i}": pl.String for i in range(width)} | {_EXTRA: pl.String}
+    try:
+        return pl.read_csv(
+            data,
+            has_header=False,
+            schema=schema,
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise TableError(f"CSV无法解析 unparsable CSV: {_first_line(exc)}") from None
+
+
+def _header_width(data: bytes) -> int:
+    head = data[:65536].decode("utf-8", errors="ignore")
+    try:
+        return len(next(csv.reader(io.StringIO(head))))
+    except (csv.Error, StopIteration) as exc:
+        raise TableError(f"表头无法解析 unparsable header: {exc}") from None
+
+
+def _read_xlsx(path: Path) -> pl.DataFrame:
+    """First sheet, every cell as text (dates arrive as ``YYYY-MM-DD 00:00:00``)."""
+    try:
+        grid = pl.read_excel(
+            path,
+            sheet_id=1,
+            engine="calamine",
+            has_header=False,
+            infer_schema_length=0,
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+        )
+    except Exception as exc:  # calamine/fastexcel raise their own types for corrupt files
+        raise TableError(f"Excel无法读取 unreadable workbook: {_first_line(exc)}") from None
+    return grid.select(pl.all().cast(pl.String))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _headers(cells: tuple) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Stripped header cells, made unique; and which headers were repeated."""
+    seen: dict[str, int] = {}
+    names: list[str] = []
+    for i, cell in enumerate(cells):
+        name = (cell or "").strip().strip(_HEADER_JUNK).strip() or f"(空列 {i + 1})"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return tuple(names), frozenset(n for n, count in seen.items() if count > 1)
+
+
+def _line_numbers(body: pl.DataFrame, *, quoted: bool) -> pl.Expr:
+    """Line of each row: 2 + row index, plus newlines inside quoted cells of earlier rows."""
+    index = pl.int_range(pl.len(), dtype=pl.Int64) + 2
+    if not quoted or body.width == 0:
+        return index.alias(LINE_NO)
+    inner = pl.sum_horizontal(
+        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in body.columns
+    ).cast(pl.Int64)
+    return (index + inner.cum_sum().shift(1, fill_value=0)).alias(LINE_NO)
+
+
+def _drop_blank_rows(body: pl.DataFrame) -> pl.DataFrame:
+    """Without spacer rows: every cell empty or whitespace (blank lines, ``,,,,``).
+
+    Stripping every cell of millions of rows is costly, so only rows with little text in
+    all (at most 4 bytes a cell on average: a real record has an ID or a name) are
+    looked at closely.
+    """
+    cells = [c for c in body.columns if c != LINE_NO]
+    if not cells:
+        return body
+    total = pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in cells)
+    short = total <= 4 * len(cells)
+    candidates = body.filter(short)
+    blank = candidates.filter(
+        pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells)
+    )
+    return body.join(blank.select(LINE_NO), on=LINE_NO, how="anti") if blank.height else body
+
+
+def _no_ragged() -> pl.DataFrame:
+    return pl.DataFrame(schema={LINE_NO: pl.Int64})
