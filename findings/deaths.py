@@ -1,8 +1,8 @@
 """Deaths needing deregistration (待注销人员) with their settlement.
 
 A person on the residents' roster whose 参保状态 is 参保缴费, 待遇领取 or 暂停 and whom
-some agency reports dead. `decision = 'confirmed'` only where every report is linked on
-the citizen ID, the names agree, the dates agree within the policy's window, no health
+some agency reports dead. `decision = 'confirmed'` only where the reported names agree
+with the roster, the dates agree within the policy's window, no health
 visit follows the death, and the reports linked on the citizen ID alone make the case: an
 authoritative record (hukou 死亡 or a death certificate) or two sources. A report linked
 on name and birth date may corroborate a death, never establish one. Anything else goes

@@ -34,8 +34,8 @@ def read_task(extracts: Path) -> NightExtract:
 
 
 @task(name="人员比对 link", cache_policy=NO_CACHE)
-def link_task(night: NightExtract) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    return link_night(night.frames)
+def link_task(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    return link_night(frames)
 
 
 @task(name="核查 findings", cache_policy=NO_CACHE)
