@@ -101,7 +101,8 @@ def _not_read(
 ) -> tuple[pl.DataFrame, dict]:
     """Frame and run-record entry of a source that was absent or rejected whole."""
     if spec.name in REQUIRED_SOURCES:
-        raise SourceRejected(f"{spec.path}: {note}; {spec.title} is required, night stopped")
+        where = "" if note.startswith(spec.path) else f"{spec.path}: "
+        raise SourceRejected(f"{where}{note}; {spec.title} is required, night stopped")
     previous = last_delivery(spec.name) if last_delivery else None
     stale = previous is not None
     log.warning("来源未读取 %s not read: %s%s", spec.name, note, " (using last delivery)" * stale)

@@ -12,11 +12,12 @@ import logging
 import time
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from connectors import NightExtract, read_night
+from connectors import NightExtract, SourceRejected, read_night
 from findings import night_findings
 from matching import link_night
 from pensionlink.run_record import run_frame, summarise
@@ -28,7 +29,22 @@ __all__ = ["nightly", "run_night"]
 log = logging.getLogger("pensionlink.flow")
 
 
-@task(name="读取来源文件 read", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def transient_io(task, task_run, state) -> bool:
+    """Retry an I/O hiccup (a share not yet mounted, a locked database file), never a bad
+    delivery: a rejected file stays rejected however often it is read."""
+    error = state.data
+    return isinstance(error, (OSError, duckdb.IOException)) and not isinstance(
+        error, SourceRejected
+    )
+
+
+@task(
+    name="读取来源文件 read",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=transient_io,
+    cache_policy=NO_CACHE,
+)
 def read_task(extracts: Path) -> NightExtract:
     return read_night(extracts)
 
@@ -45,7 +61,13 @@ def findings_task(
     return night_findings(linked, as_of, policy)
 
 
-@task(name="发布 publish", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(
+    name="发布 publish",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=transient_io,
+    cache_policy=NO_CACHE,
+)
 def publish_task(db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> None:
     with open_warehouse(db) as warehouse:
         warehouse.publish(run, tables)

@@ -48,7 +48,12 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(message)s",
         datefmt="%H:%M:%S",
     )
-    logging.getLogger("pensionlink").setLevel(logging.INFO)
+    # Prefect reads this when first imported (lazily, below): without --verbose its own
+    # traceback of a rejected file would bury the one line that says what to fix.
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING" if verbose else "CRITICAL"
+    # Stage lines always (long work shows progress); per-source detail with --verbose.
+    logging.getLogger("pensionlink").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("pensionlink.flow").setLevel(logging.INFO)
 
 
 def _date(value: str | None, option: str) -> dt.date:
@@ -86,7 +91,7 @@ def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> 
         raise _fail(str(exc)) from None
     from flows.nightly import nightly
 
-    logging.getLogger("pensionlink").info("运行 running night %s (Prefect flow)", as_of)
+    logging.getLogger("pensionlink.flow").info("运行 running night %s (Prefect flow)", as_of)
     try:
         return nightly(
             extracts=str(extracts),

@@ -20,3 +20,12 @@ def sample_night() -> Path:
     if not path.is_dir():
         pytest.fail(f"sample night not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One temporary Prefect API for every test that runs the real flow (it takes ~15 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield

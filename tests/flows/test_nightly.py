@@ -70,13 +70,10 @@ def test_a_rejected_hukou_keeps_the_previous_night(published: Path, sample_night
     assert counts(db) == before
 
 
-def test_flow_runs_under_prefect(sample_night: Path, tmp_path):
-    from prefect.testing.utilities import prefect_test_harness
-
+def test_flow_runs_under_prefect(sample_night: Path, tmp_path, prefect_api):
     from flows.nightly import nightly
 
     db = tmp_path / "flow.duckdb"
-    with prefect_test_harness():
-        summary = nightly(extracts=str(sample_night), db=str(db), as_of=AS_OF.isoformat())
+    summary = nightly(extracts=str(sample_night), db=str(db), as_of=AS_OF.isoformat())
     assert summary["deaths"] == counts(db)["deaths_to_deregister"]
     assert counts(db)["runs"] == 1

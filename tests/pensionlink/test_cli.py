@@ -1,0 +1,45 @@
+"""The command line: one plain line for a bad delivery, synthetic nights on request."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pensionlink.cli import app
+
+runner = CliRunner()
+
+
+def test_rejected_hukou_is_one_line_and_exit_2(sample_night: Path, tmp_path, prefect_api):
+    night = tmp_path / "night"
+    shutil.copytree(sample_night, night)
+    (night / "public_security" / "hukou.csv").write_text("姓名,性别\n金,男\n", encoding="utf-8")
+    db = tmp_path / "pensionlink.duckdb"
+    result = runner.invoke(
+        app, ["run", "--extracts", str(night), "--db", str(db), "--as-of", "2026-11-28"]
+    )
+    assert result.exit_code == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("pensionlink:")]
+    assert len(lines) == 1
+    assert "hukou.csv" in lines[0] and "公民身份号码" in lines[0]
+    assert "Traceback" not in result.output
+    assert not db.exists()
+
+
+def test_bad_dates_and_folders_are_one_line(tmp_path):
+    result = runner.invoke(
+        app, ["run", "--extracts", str(tmp_path), "--db", "x", "--as-of", "28/11"]
+    )
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr
+    result = runner.invoke(app, ["run", "--extracts", str(tmp_path / "no"), "--db", "x"])
+    assert result.exit_code == 2 and "no such drop folder" in result.stderr
+
+
+def test_generate_writes_a_night_with_truth(tmp_path):
+    out = tmp_path / "night"
+    result = runner.invoke(app, ["generate", "--out", str(out), "--people", "600", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert (out / "public_security" / "hukou.csv").is_file()
+    assert (out / "truth" / "deaths_to_deregister.csv").is_file()
