@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from findings.custody import in_custody_on
 from findings.death_evidence import death_reports, summarise_evidence
@@ -86,6 +88,43 @@ def _first(column: str) -> pl.Expr:
     )
 
 
+def _unlinked_visits_after(candidates: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
+    """Per pension_no: the latest visit after the death by someone of the same name whose
+    visit could not be linked to anyone (no usable ID, or an ID that contradicts the name).
+
+    It may be a namesake, or the person alive: the record cannot tell, so a reviewer must.
+    A visit whose ID is readable but two or more characters away from the deceased's is
+    someone else's and does not count.
+    """
+    schema = {"pension_no": pl.String, "namesake_visit": pl.Date}
+    unlinked = visits.filter(pl.col("person_id").is_null() & pl.col("name").is_not_null())
+    if unlinked.is_empty() or candidates.is_empty():
+        return pl.DataFrame(schema=schema)
+    if "id_clean" not in unlinked.columns:
+        unlinked = unlinked.with_columns(id_clean=pl.lit(None, pl.String))
+    unlinked = add_name_keys(unlinked.select("name", "visit_date", "id_clean")).drop(
+        "name", "name_key"
+    )
+    dead = add_name_keys(candidates.select("pension_no", "citizen_id", "name", "death_date"))
+    pairs = dead.drop("name", "name_key").join(unlinked, on="pinyin_key")
+    pairs = pairs.filter(pl.col("visit_date") > pl.col("death_date"))
+    if pairs.is_empty():
+        return pl.DataFrame(schema=schema)
+    distance = process.cpdist(
+        pairs["id_clean"].fill_null("").to_list(),
+        pairs["citizen_id"].fill_null("").to_list(),
+        scorer=OSA.distance,
+    )
+    someone_else = pl.col("id_clean").is_not_null() & (pl.col("_distance") >= 2)
+    return (
+        pairs.with_columns(_distance=pl.Series(distance))
+        .filter(~someone_else)
+        .group_by("pension_no")
+        .agg(namesake_visit=pl.col("visit_date").max())
+        .cast(schema)
+    )
+
+
 def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
     """Chinese reasons why a reported death cannot be confirmed, '；'-joined (null if none)."""
     checks = [
@@ -99,6 +138,12 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
         (
             pl.col("last_visit") > pl.col("death_date"),
             pl.format("死亡日期后仍有就诊记录({})，可能仍在世", "last_visit"),
+        ),
+        (
+            pl.col("namesake_visit").is_not_null(),
+            pl.format(
+                "死亡日期后有同名就诊记录({})，身份证号缺失或不符，需核实是否本人", "namesake_visit"
+            ),
         ),
         (
             pl.col("id_evidence").list.len() == 0,
@@ -141,7 +186,9 @@ def deaths_to_deregister(
         .join(evidence, on="person_id", how="inner")
     )
     candidates = candidates.join(_name_mismatches(candidates), on="pension_no", how="left")
-    candidates = candidates.with_columns(pl.col("name_mismatches").fill_null(0))
+    candidates = candidates.with_columns(pl.col("name_mismatches").fill_null(0)).join(
+        _unlinked_visits_after(candidates, linked["visits"]), on="pension_no", how="left"
+    )
     dated = candidates.with_columns(on_date=pl.col("death_date"))
     dated = status_on(dated, roster, linked["status_changes"]).rename(
         {"status_on_date": "status_at_death"}

@@ -76,12 +76,13 @@ def link_source(frame: pl.DataFrame, spine: pl.DataFrame) -> pl.DataFrame:
     by_attributes = _attribute_pass(rest, spine, has)
     decided = pl.concat([by_id, by_repair, by_attributes], how="vertical_relaxed")
     out = work.join(decided, on="_row", how="left").sort("_row")
+    unlinked = pl.col("person_id").is_null()
     out = out.with_columns(
-        pl.col("link_note").fill_null(
-            pl.when(pl.col("citizen_id").is_null())
-            .then(pl.lit("无可用身份证号且无唯一匹配"))
-            .otherwise(pl.lit("身份证号与姓名不符"))
-        )
+        link_note=pl.when(unlinked & pl.col("citizen_id").is_null())
+        .then(pl.lit("无可用身份证号且无唯一匹配"))
+        .when(unlinked)
+        .then(pl.lit("身份证号与姓名、性别或出生日期不符"))
+        .otherwise(pl.col("link_note"))
     )
     return out.drop("_row", "name_key", "pinyin_key")
 

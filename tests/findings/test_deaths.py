@@ -179,3 +179,42 @@ def test_certificate_date_wins_and_terminated_or_living_are_not_listed():
     )
     row = one(deaths_to_deregister(n, AS_OF, POLICY))
     assert row["pension_no"] == "P1" and row["death_date"] == D("2026-03-12")
+
+
+def test_same_named_visit_without_id_after_death_goes_to_review():
+    n = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        death_certificates=[cert()],
+        visits=[
+            {
+                "citizen_id": None,
+                "person_id": None,
+                "name": "金 顺姬",
+                "visit_date": D("2026-04-02"),
+            }
+        ],
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["decision"] == "review" and "同名就诊记录(2026-04-02)" in row["reason"]
+    before = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        visits=[
+            {"citizen_id": None, "person_id": None, "name": "金顺姬", "visit_date": D("2026-03-01")}
+        ],
+    )
+    assert one(deaths_to_deregister(before, AS_OF, POLICY))["decision"] == "confirmed"
+    # A readable ID two digits away from the deceased's is a namesake's visit.
+    other = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        visits=[
+            {"citizen_id": None, "person_id": None, "name": "金顺姬", "visit_date": D("2026-04-02")}
+        ],
+    ).copy()
+    other["visits"] = other["visits"].with_columns(id_clean=pl.lit("222405194501010099"))
+    assert one(deaths_to_deregister(other, AS_OF, POLICY))["decision"] == "confirmed"
+    typo = dict(other)
+    typo["visits"] = other["visits"].with_columns(id_clean=pl.lit("222405194501010012"))
+    assert one(deaths_to_deregister(typo, AS_OF, POLICY))["decision"] == "review"

@@ -65,7 +65,7 @@ def test_id_links_only_when_the_name_agrees():
     )
     assert out["link_method"].to_list() == ["id", None, "id_unregistered"]
     assert out["person_id"].to_list() == ["222405194708204151", None, "230103197611252610"]
-    assert out["link_note"][1] == "身份证号与姓名不符"
+    assert out["link_note"].to_list()[:2] == [None, "身份证号与姓名、性别或出生日期不符"]
 
 
 def test_attributes_link_a_unique_person_and_never_a_namesake():
@@ -123,3 +123,20 @@ def test_swapped_or_mistyped_id_is_repaired_only_for_a_unique_same_named_person(
     # 3: one typo from 金英 ...1111, two from ...2222 → still unique → repaired.
     assert out["link_method"].to_list() == ["id_repaired", None, "id_repaired"]
     assert out["person_id"].to_list() == ["222405194708204151", None, "222405195001011111"]
+
+
+def test_notes_explain_only_what_was_not_linked():
+    spine = build_spine(HUKOU)
+    out = link_source(
+        roster(
+            ("222405194708204151", "池花亮", "男", D(1947, 8, 20)),
+            ("222405194708204151", "朴英", "男", D(1947, 8, 20)),
+            (None, "无名", "男", D(1947, 8, 20)),
+        ),
+        spine,
+    )
+    assert out["link_note"].to_list() == [
+        None,
+        "身份证号与姓名、性别或出生日期不符",
+        "无可用身份证号且无唯一匹配",
+    ]
