@@ -189,8 +189,9 @@ def demo(
 the extracts:   {night}/   (answers: {night}/truth/)
 the database:   {db}
 check accuracy: pensionlink evaluate --night {night} --db {db}
-try a query:    .venv/bin/python -c "import duckdb; duckdb.connect('{db}', read_only=True).sql('FROM coverage_by_area LIMIT 5').show()"
-  (or the duckdb CLI: duckdb -readonly {db}), for example:
+try a query:    .venv/bin/python -c "import duckdb; duckdb.connect('{db}', \\
+                  read_only=True).sql('FROM coverage_by_area LIMIT 5').show()"
+  or with the duckdb CLI (duckdb -readonly {db}), for example:
   SELECT township, sum(residents_16_plus) people, sum(insured) insured,
          round(sum(insured) / sum(residents_16_plus), 3) rate
     FROM coverage_by_area GROUP BY township ORDER BY rate;
