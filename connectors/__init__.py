@@ -10,13 +10,14 @@ cells), `source` (one file), `night` (the folder).
 from __future__ import annotations
 
 from connectors.errors import SourceMissing, SourceRejected
-from connectors.night import NightExtract, read_night
+from connectors.night import NightExtract, Snapshots, read_night
 from connectors.source import SourceRead, read_source
 from connectors.spec import load_specs
 
 __all__ = [
     "SOURCE_NAMES",
     "NightExtract",
+    "Snapshots",
     "SourceMissing",
     "SourceRead",
     "SourceRejected",

@@ -6,36 +6,47 @@ table. The hukou spine and the resident roster are what everything links to and 
 so without either the night stops (:class:`SourceRejected`). Any other source that is
 absent or rejected whole becomes an empty frame with a note, and the night goes on.
 
-Hook for snapshots (later issue): an undelivered or rejected source may be replaced by
-the last good delivery. Pass ``last_delivery``: called with the source name, it returns
-that frame (canonical schema) or None; the source is then marked ``stale``.
+Snapshots (上次有效数据): pass ``snapshots`` (the warehouse's store of each source's last
+accepted delivery) and two things change. A file whose checksum equals the snapshot's is
+not parsed again: the stored frame is used. A source absent or rejected tonight is
+replaced by its snapshot and marked ``stale`` — a bad delivery never erases what earlier
+nights delivered; only a required source that has *never* been accepted stops the night.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
 from connectors.canonical import REJECTED_SCHEMA, empty_frame
 from connectors.errors import SourceMissing, SourceRejected
-from connectors.source import SourceRead, read_source
+from connectors.source import SourceRead, find_file, read_source
 from connectors.spec import SourceSpec, load_specs
+from connectors.table import file_checksum
 
-__all__ = ["NOT_DELIVERED", "REQUIRED_SOURCES", "LastDelivery", "NightExtract", "read_night"]
+__all__ = ["NOT_DELIVERED", "REQUIRED_SOURCES", "NightExtract", "Snapshots", "read_night"]
 
 log = logging.getLogger("pensionlink.connectors")
 
 #: Sources without which a night cannot be checked.
 REQUIRED_SOURCES: tuple[str, ...] = ("hukou", "resident_roster")
 NOT_DELIVERED = "未送达 not delivered"
+UNCHANGED = "未变化，沿用上次解析 unchanged, parsed before"
 
-#: Returns the last good frame of a source (or None): the snapshot hook.
-LastDelivery = Callable[[str], pl.DataFrame | None]
+
+class Snapshots(Protocol):
+    """Each source's last accepted delivery (kept in the warehouse)."""
+
+    def checksum(self, source: str) -> str | None:
+        """Checksum of the source's last accepted file, None if never accepted."""
+
+    def load(self, source: str) -> SourceRead | None:
+        """The last accepted delivery as it was read, None if never accepted."""
 
 
 @dataclass
@@ -50,9 +61,10 @@ class NightExtract:
     frames: dict[str, pl.DataFrame]
     sources: list[dict]
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA))
+    accepted: dict[str, SourceRead] = field(default_factory=dict)
 
 
-def read_night(extracts: Path, *, last_delivery: LastDelivery | None = None) -> NightExtract:
+def read_night(extracts: Path, *, snapshots: Snapshots | None = None) -> NightExtract:
     """Read every source of the drop folder ``extracts``."""
     extracts = Path(extracts)
     if not extracts.is_dir():
@@ -61,59 +73,85 @@ def read_night(extracts: Path, *, last_delivery: LastDelivery | None = None) -> 
     frames: dict[str, pl.DataFrame] = {}
     sources: list[dict] = []
     rejected: list[pl.DataFrame] = []
+    accepted: dict[str, SourceRead] = {}
     for spec in load_specs().values():
         try:
-            read = read_source(spec.name, extracts)
+            read, note = _read_or_reuse(spec, extracts, snapshots)
         except (SourceMissing, SourceRejected) as exc:
-            note = NOT_DELIVERED if isinstance(exc, SourceMissing) else str(exc)
-            frames[spec.name], entry = _not_read(spec, note, last_delivery)
+            reason = NOT_DELIVERED if isinstance(exc, SourceMissing) else str(exc)
+            frames[spec.name], entry = _not_read(spec, reason, snapshots)
         else:
-            frames[spec.name], entry = read.frame, _entry(read, extracts)
+            frames[spec.name], entry = read.frame, _entry(read, extracts, note)
             rejected.append(read.rejected)
+            if note is None:  # kept with its path relative to the drop folder
+                accepted[spec.name] = replace(read, path=Path(entry["file"]))
         sources.append(entry)
     all_rejected = pl.concat(rejected) if rejected else pl.DataFrame(schema=REJECTED_SCHEMA)
     log.info(
-        "读取完成 read %d sources in %.1fs: %d rows, %d rejected, %d not read",
+        "读取完成 read %d sources in %.1fs: %d rows, %d rejected, %d stale",
         len(frames),
         time.perf_counter() - started,
         sum(s["rows_read"] for s in sources),
         sum(s["rows_rejected"] for s in sources),
-        sum(s["note"] is not None for s in sources),
+        sum(s["stale"] for s in sources),
     )
-    return NightExtract(frames, sources, all_rejected)
+    return NightExtract(frames, sources, all_rejected, accepted)
 
 
-def _entry(read: SourceRead, extracts: Path) -> dict:
+def _read_or_reuse(
+    spec: SourceSpec, extracts: Path, snapshots: Snapshots | None
+) -> tuple[SourceRead, str | None]:
+    """Tonight's delivery of a source; an unchanged file comes from its snapshot."""
+    if snapshots is not None:
+        path = find_file(spec, extracts)
+        known = snapshots.checksum(spec.name)
+        if known is not None and known == file_checksum(path):
+            previous = snapshots.load(spec.name)
+            if previous is not None:
+                log.info("未变化 %s unchanged since the last accepted delivery", spec.name)
+                return previous, UNCHANGED
+    return read_source(spec.name, extracts), None
+
+
+def _entry(read: SourceRead, extracts: Path, note: str | None = None) -> dict:
+    file = read.path.relative_to(extracts) if read.path.is_absolute() else read.path
     return {
         "source": read.name,
-        "file": read.path.relative_to(extracts).as_posix(),
+        "file": file.as_posix(),
         "checksum": read.checksum,
         "encoding": read.encoding,
         "rows_read": read.rows_read,
         "rows_rejected": read.rows_rejected,
         "stale": False,
-        "note": None,
+        "note": note,
     }
 
 
 def _not_read(
-    spec: SourceSpec, note: str, last_delivery: LastDelivery | None
+    spec: SourceSpec, note: str, snapshots: Snapshots | None
 ) -> tuple[pl.DataFrame, dict]:
     """Frame and run-record entry of a source that was absent or rejected whole."""
-    if spec.name in REQUIRED_SOURCES:
+    previous = snapshots.load(spec.name) if snapshots is not None else None
+    if previous is None and spec.name in REQUIRED_SOURCES:
         where = "" if note.startswith(spec.path) else f"{spec.path}: "
-        raise SourceRejected(f"{where}{note}; {spec.title} is required, night stopped")
-    previous = last_delivery(spec.name) if last_delivery else None
+        raise SourceRejected(
+            f"{where}{note}; {spec.title} is required and was never accepted, night stopped"
+        )
     stale = previous is not None
-    log.warning("来源未读取 %s not read: %s%s", spec.name, note, " (using last delivery)" * stale)
+    log.warning(
+        "来源未读取 %s not read: %s%s",
+        spec.name,
+        note,
+        " — 沿用上次有效数据 using the last accepted delivery" if stale else "",
+    )
     entry = {
         "source": spec.name,
-        "file": None,
-        "checksum": None,
-        "encoding": None,
+        "file": previous.path.as_posix() if stale else None,
+        "checksum": previous.checksum if stale else None,
+        "encoding": previous.encoding if stale else None,
         "rows_read": 0,
         "rows_rejected": 0,
         "stale": stale,
         "note": note,
     }
-    return (previous if stale else empty_frame(spec)), entry
+    return (previous.frame if stale else empty_frame(spec)), entry

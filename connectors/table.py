@@ -19,7 +19,7 @@ import polars as pl
 
 from connectors.encoding import Decoded, EncodingError, decode_to_utf8
 
-__all__ = ["LINE_NO", "RawTable", "TableError", "read_table"]
+__all__ = ["LINE_NO", "RawTable", "TableError", "file_checksum", "read_table"]
 
 log = logging.getLogger("pensionlink.connectors")
 
@@ -52,6 +52,15 @@ class RawTable:
     checksum: str
 
 
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a delivered file: the same bytes are the same delivery."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def read_table(path: Path) -> RawTable:
     """Read a ``.csv`` or ``.xlsx`` file; raises :class:`TableError` if impossible."""
     data = path.read_bytes()
@@ -61,6 +70,7 @@ def read_table(path: Path) -> RawTable:
         grid, encoding = _read_xlsx(path), "xlsx"
     else:
         decoded = _decode(data)
+        _check_not_cut(decoded.data)
         grid, encoding = _read_csv(decoded.data), decoded.encoding
         quoted = b'"' in decoded.data
     if grid.height == 0:
@@ -103,6 +113,24 @@ def _read_csv(data: bytes) -> pl.DataFrame:
         )
     except pl.exceptions.PolarsError as exc:
         raise TableError(f"CSV无法解析 unparsable CSV: {_first_line(exc)}") from None
+
+
+def _check_not_cut(data: bytes) -> None:
+    """A file that stops without a line break inside its last row was cut in transfer."""
+    if not data.strip() or data.endswith((b"\n", b"\r")):
+        return
+    start = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+    if start == 0:
+        return  # header only, no line break: a header check will judge it
+    last = data[start:].decode("utf-8", errors="replace")
+    fields = len(next(csv.reader([last]), []))
+    width = _header_width(data)
+    if fields < width:
+        line = data.count(b"\n") + 1
+        raise TableError(
+            f"文件在第{line}行中途截断 file ends mid-row at line {line} "
+            f"({fields} of {width} fields): delivery incomplete"
+        )
 
 
 def _header_width(data: bytes) -> int:

@@ -22,7 +22,7 @@ from findings import night_findings
 from matching import link_night
 from pensionlink.run_record import run_frame, summarise
 from pensionlink.settings import Policy, Settings, load_policy
-from pensionlink.store import open_warehouse
+from pensionlink.store import WarehouseSnapshots, open_warehouse
 
 __all__ = ["nightly", "run_night"]
 
@@ -45,8 +45,8 @@ def transient_io(task, task_run, state) -> bool:
     retry_condition_fn=transient_io,
     cache_policy=NO_CACHE,
 )
-def read_task(extracts: Path) -> NightExtract:
-    return read_night(extracts)
+def read_task(extracts: Path, db: Path) -> NightExtract:
+    return read_with_snapshots(extracts, db)
 
 
 @task(name="人员比对 link", cache_policy=NO_CACHE)
@@ -68,14 +68,25 @@ def findings_task(
     retry_condition_fn=transient_io,
     cache_policy=NO_CACHE,
 )
-def publish_task(db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> None:
+def publish_task(
+    db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame], night: NightExtract
+) -> None:
     with open_warehouse(db) as warehouse:
-        warehouse.publish(run, tables)
+        warehouse.publish(run, tables, night.accepted)
+
+
+def read_with_snapshots(extracts: Path, db: Path) -> NightExtract:
+    """Read the drop folder, with the warehouse's last accepted deliveries standing in
+    for sources missing or rejected tonight (and for unchanged files)."""
+    if not Path(db).exists():
+        return read_night(extracts)
+    with open_warehouse(db, read_only=True) as warehouse:
+        return read_night(extracts, snapshots=WarehouseSnapshots(warehouse))
 
 
 def run_night(settings: Settings) -> dict:
     """One night as plain function calls; the flow below runs the same steps as tasks."""
-    return _pipeline(settings, read_night, link_night, night_findings, publish_task.fn)
+    return _pipeline(settings, read_with_snapshots, link_night, night_findings, publish_task.fn)
 
 
 def _pipeline(settings: Settings, read, link, find, publish) -> dict:
@@ -89,14 +100,14 @@ def _pipeline(settings: Settings, read, link, find, publish) -> dict:
         stages.append((stage, time.perf_counter() - t0))
         return result
 
-    night = timed("read", "读取来源文件 reading extracts", read, settings.extracts)
+    night = timed("read", "读取来源文件 reading extracts", read, settings.extracts, settings.db)
     linked, links = timed("link", "人员比对 linking records", link, night.frames)
     tables = timed(
         "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
     )
     tables = {**tables, "person_links": links, "rejected_rows": night.rejected}
     run = run_frame(settings, night, started, stages)
-    timed("publish", "发布 publishing", publish, settings.db, run, tables)
+    timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
     return summarise(run, tables)
 
 

@@ -24,6 +24,8 @@ for _name, _value in {
     "GX_ANALYTICS_ENABLED": "False",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    # The temporary API needs ~15 s on two cores; 20 s (the default) fails on a busy night.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }.items():
     os.environ.setdefault(_name, _value)
 
@@ -117,6 +119,9 @@ def _print_summary(s: dict, db: Path) -> None:
         + (f"; stale sources: {', '.join(s['stale_sources'])}" if s["stale_sources"] else ""),
         "  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in s["stages"].items()),
     ]
+    for entry in s["not_read"]:
+        stood_in = "上次有效数据顶替 last accepted delivery used" if entry["stale"] else "空 empty"
+        lines.append(f"  未读取 not read — {entry['source']}: {entry['note']} → {stood_in}")
     typer.echo("\n".join(lines))
 
 

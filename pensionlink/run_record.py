@@ -72,5 +72,10 @@ def summarise(run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> dict:
         "duplicate_enrollment": tables["duplicate_enrollment"].height,
         "rows_rejected": sum(s["rows_rejected"] or 0 for s in sources),
         "stale_sources": [s["source"] for s in sources if s["stale"]],
+        "not_read": [
+            {"source": s["source"], "note": s["note"], "stale": s["stale"]}
+            for s in sources
+            if s["stale"] or (s["file"] is None and s["note"])
+        ],
         "stages": {x["stage"]: x["seconds"] for x in run["stages"][0].to_list()},
     }

@@ -17,7 +17,17 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-__all__ = ["FINDING_TABLES", "HISTORY_TABLES", "Warehouse", "open_warehouse"]
+from connectors import SourceRead, load_specs
+from connectors.canonical import REJECTED_SCHEMA, empty_frame
+
+__all__ = [
+    "FINDING_TABLES",
+    "HISTORY_TABLES",
+    "Warehouse",
+    "WarehouseSnapshots",
+    "open_warehouse",
+    "snapshot_table",
+]
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +99,19 @@ class Warehouse:
         ).fetchall():
             self.con.execute(f'COMMENT ON COLUMN {target}."{column}" IS {_literal(comment)}')
 
-    def publish(self, run: pl.DataFrame, tables: Mapping[str, pl.DataFrame]) -> None:
-        """Replace the finding tables and append history and the run, all or nothing."""
+    def publish(
+        self,
+        run: pl.DataFrame,
+        tables: Mapping[str, pl.DataFrame],
+        accepted: Mapping[str, SourceRead] | None = None,
+    ) -> None:
+        """Replace the finding tables, append history and the run, and keep tonight's
+        accepted deliveries as the sources' snapshots — all or nothing."""
         (run_id,) = run["run_id"].to_list()
         self.con.execute("BEGIN TRANSACTION")
         try:
+            for read in (accepted or {}).values():
+                self._keep_snapshot(read, run_id)
             for table, frame in tables.items():
                 if table not in FINDING_TABLES:
                     raise ValueError(f"unknown table {table}")
@@ -113,6 +131,79 @@ class Warehouse:
             raise
         self.con.execute("CHECKPOINT")
         log.info("published run %s", run_id)
+
+    def _keep_snapshot(self, read: SourceRead, run_id: str) -> None:
+        table = snapshot_table(read.name)
+        self.con.register("incoming_snapshot", read.frame.to_arrow())
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming_snapshot")
+        self.con.unregister("incoming_snapshot")
+        self.con.execute("DELETE FROM snapshots.deliveries WHERE source = ?", [read.name])
+        self.con.execute(
+            "INSERT INTO snapshots.deliveries VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
+            [read.name, read.path.as_posix(), read.checksum, read.encoding, read.rows_read, run_id],
+        )
+        self.con.execute("DELETE FROM snapshots.rejected_rows WHERE source = ?", [read.name])
+        self.con.register("incoming_rejected", read.rejected.to_arrow())
+        self.con.execute(
+            "INSERT INTO snapshots.rejected_rows BY NAME SELECT * FROM incoming_rejected"
+        )
+        self.con.unregister("incoming_rejected")
+
+    def snapshot_checksums(self) -> dict[str, str]:
+        """Checksum of each source's last accepted delivery (none in a database that
+        predates snapshots)."""
+        try:
+            rows = self.con.execute("SELECT source, checksum FROM snapshots.deliveries")
+        except duckdb.CatalogException:
+            return {}
+        return dict(rows.fetchall())
+
+    def load_snapshot(self, source: str) -> SourceRead | None:
+        """A source's last accepted delivery, typed exactly as the connector made it."""
+        found = self.con.execute(
+            "SELECT file, checksum, encoding, rows_read FROM snapshots.deliveries WHERE source = ?",
+            [source],
+        ).fetchone()
+        if found is None:
+            return None
+        file, checksum, encoding, rows_read = found
+        schema = empty_frame(load_specs()[source]).schema
+        frame = self.frame(f"SELECT * FROM {snapshot_table(source)}").cast(dict(schema))
+        rejected = self.frame(
+            "SELECT * EXCLUDE (source) FROM snapshots.rejected_rows WHERE source = ? ORDER BY line",
+            [source],
+        ).select(pl.lit(source).alias("source"), pl.all())
+        rejected = rejected.cast(REJECTED_SCHEMA)
+        return SourceRead(
+            source,
+            Path(file),
+            frame.select(schema.names()),
+            rows_read,
+            rejected,
+            checksum,
+            encoding,
+        )
+
+
+class WarehouseSnapshots:
+    """The connectors' view of the snapshots (`connectors.Snapshots`)."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+        self._checksums = warehouse.snapshot_checksums()
+
+    def checksum(self, source: str) -> str | None:
+        return self._checksums.get(source)
+
+    def load(self, source: str) -> SourceRead | None:
+        return self._warehouse.load_snapshot(source) if source in self._checksums else None
+
+
+def snapshot_table(source: str) -> str:
+    """The snapshot table of a source; only the known source names are ever used."""
+    if source not in load_specs():
+        raise ValueError(f"unknown source {source}")
+    return f'snapshots."{source}"'
 
 
 def _literal(text: str | None) -> str:

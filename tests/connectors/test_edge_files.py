@@ -127,16 +127,64 @@ def test_lenient_parsing(kind, formats, text, value):
         assert frame["strict"][0] == frame["lenient"][0]
 
 
-def test_last_delivery_hook_marks_a_source_stale(tmp_path):
+class FakeSnapshots:
+    """Snapshots kept in memory: what the warehouse would hand back."""
+
+    def __init__(self, reads):
+        self.reads = {r.name: r for r in reads}
+        self.loaded = []
+
+    def checksum(self, source):
+        read = self.reads.get(source)
+        return read.checksum if read else None
+
+    def load(self, source):
+        self.loaded.append(source)
+        return self.reads.get(source)
+
+
+def test_unchanged_file_is_not_parsed_again(tmp_path):
     minimal_night(tmp_path)
-    kept = read_night(tmp_path).frames["visits"].clear()
+    first = read_night(tmp_path)
+    kept = FakeSnapshots(first.accepted.values())
+    again = read_night(tmp_path, snapshots=kept)
+    hukou = next(s for s in again.sources if s["source"] == "hukou")
+    assert "unchanged" in hukou["note"] and not hukou["stale"]
+    assert again.frames["hukou"] is first.accepted["hukou"].frame
+    assert "hukou" not in again.accepted  # nothing new to keep
 
-    night = read_night(tmp_path, last_delivery=lambda name: kept if name == "visits" else None)
 
-    visits = next(s for s in night.sources if s["source"] == "visits")
-    custody = next(s for s in night.sources if s["source"] == "custody")
-    assert (visits["stale"], custody["stale"]) == (True, False)
-    assert night.frames["visits"] is kept
+def test_missing_or_rejected_source_is_replaced_by_its_snapshot(tmp_path):
+    minimal_night(tmp_path)
+    first = read_night(tmp_path)
+    kept = FakeSnapshots(first.accepted.values())
+    target(tmp_path, "resident_roster").write_text("个人编号,公民身份号\n1,2\n", encoding="utf-8")
+    target(tmp_path, "hukou").unlink()
+    night = read_night(tmp_path, snapshots=kept)
+    entries = {s["source"]: s for s in night.sources}
+    assert entries["hukou"]["stale"] and entries["hukou"]["note"] == "未送达 not delivered"
+    assert (
+        entries["resident_roster"]["stale"] and "公民身份号码" in entries["resident_roster"]["note"]
+    )
+    assert night.frames["resident_roster"].equals(first.frames["resident_roster"])
+    assert "resident_roster" not in night.accepted
+
+
+def test_required_source_never_accepted_stops_the_night(tmp_path):
+    minimal_night(tmp_path)
+    target(tmp_path, "hukou").unlink()
+    with pytest.raises(SourceRejected, match="never accepted"):
+        read_night(tmp_path, snapshots=FakeSnapshots([]))
+
+
+def test_file_cut_mid_row_is_rejected_whole(tmp_path):
+    path = write_csv(tmp_path, "hukou", hukou_rows())
+    data = path.read_bytes().rstrip(b"\r\n")
+    path.write_bytes(data[: data.rfind(b",")])  # the last row loses its last field
+    with pytest.raises(SourceRejected, match="ends mid-row at line"):
+        read_source("hukou", tmp_path)
+    path.write_bytes(data)  # complete, merely without a final line break: fine
+    assert read_source("hukou", tmp_path).rows_read == len(hukou_rows()) - 1
 
 
 def test_file_without_header_row_is_rejected_without_echoing_the_record(tmp_path):

@@ -58,16 +58,14 @@ def test_living_people_reported_dead_are_never_confirmed(published: Path):
     assert all(decision == "review" and "就诊" in reason for _, decision, reason in rows)
 
 
-def test_a_rejected_hukou_keeps_the_previous_night(published: Path, sample_night: Path, tmp_path):
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(published, db)
-    before = counts(db)
+def test_a_first_night_without_a_readable_hukou_publishes_nothing(sample_night: Path, tmp_path):
+    db = tmp_path / "new.duckdb"
     night = tmp_path / "night"
     shutil.copytree(sample_night, night)
     (night / "public_security" / "hukou.csv").write_text("姓名,性别\n金,男\n", encoding="utf-8")
-    with pytest.raises(SourceRejected, match="hukou"):
+    with pytest.raises(SourceRejected, match=r"hukou\.csv.*never accepted"):
         run_night(settings(night, db))
-    assert counts(db) == before
+    assert not db.exists()
 
 
 def test_flow_runs_under_prefect(sample_night: Path, tmp_path, prefect_api):
