@@ -8,6 +8,7 @@ from findings.duplicate_enrollment import duplicate_enrollment
 from findings.funeral_benefits import duplicate_funeral_benefits
 from findings.night import night_findings
 from findings.settlement import settle_deceased
+from findings.source_quality import source_quality
 from findings.status_at_death import status_on
 from findings.uninsured import uninsured_eligible
 
@@ -20,6 +21,7 @@ __all__ = [
     "in_custody_on",
     "night_findings",
     "settle_deceased",
+    "source_quality",
     "status_on",
     "summarise_evidence",
     "uninsured_eligible",

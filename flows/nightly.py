@@ -18,7 +18,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from connectors import NightExtract, SourceRejected, read_night
-from findings import night_findings
+from findings import night_findings, source_quality
 from matching import link_night
 from pensionlink.run_record import run_frame, summarise
 from pensionlink.settings import Policy, Settings, load_policy
@@ -105,7 +105,12 @@ def _pipeline(settings: Settings, read, link, find, publish) -> dict:
     tables = timed(
         "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
     )
-    tables = {**tables, "person_links": links, "rejected_rows": night.rejected}
+    tables = {
+        **tables,
+        "person_links": links,
+        "rejected_rows": night.rejected,
+        "source_quality": source_quality(night.sources, linked),
+    }
     run = run_frame(settings, night, started, stages)
     timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
     return summarise(run, tables)

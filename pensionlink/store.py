@@ -40,6 +40,7 @@ FINDING_TABLES = (
     "duplicate_enrollment",
     "person_links",
     "rejected_rows",
+    "source_quality",
 )
 HISTORY_TABLES = (
     "deaths_to_deregister",
@@ -47,6 +48,7 @@ HISTORY_TABLES = (
     "duplicate_funeral_benefits",
     "coverage_by_area",
     "duplicate_enrollment",
+    "source_quality",
 )
 
 
