@@ -1,4 +1,4 @@
-"""The nightly flow (夜间比对): read → link → find → publish.
+"""The nightly flow (夜间比对): read → check → link → find → publish.
 
 It reads like the pipeline's table of contents; the work is in plain functions
 (`connectors.read_night`, `matching.link_night`, `findings.night_findings`,
@@ -18,6 +18,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from connectors import NightExtract, SourceRejected, read_night
+from expectations import validate_night
 from findings import night_findings, source_quality
 from matching import link_night
 from pensionlink.run_record import run_frame, summarise
@@ -47,6 +48,11 @@ def transient_io(task, task_run, state) -> bool:
 )
 def read_task(extracts: Path, db: Path) -> NightExtract:
     return read_with_snapshots(extracts, db)
+
+
+@task(name="数据校验 check", cache_policy=NO_CACHE)
+def check_task(frames: dict[str, pl.DataFrame], docs_dir: Path) -> pl.DataFrame:
+    return validate_night(frames, docs_dir)
 
 
 @task(name="人员比对 link", cache_policy=NO_CACHE)
@@ -86,10 +92,17 @@ def read_with_snapshots(extracts: Path, db: Path) -> NightExtract:
 
 def run_night(settings: Settings) -> dict:
     """One night as plain function calls; the flow below runs the same steps as tasks."""
-    return _pipeline(settings, read_with_snapshots, link_night, night_findings, publish_task.fn)
+    return _pipeline(
+        settings, read_with_snapshots, validate_night, link_night, night_findings, publish_task.fn
+    )
 
 
-def _pipeline(settings: Settings, read, link, find, publish) -> dict:
+def data_docs_dir(db: Path) -> Path:
+    """Where the night's Great Expectations Data Docs go: beside the database."""
+    return Path(db).parent / "data-docs"
+
+
+def _pipeline(settings: Settings, read, check, link, find, publish) -> dict:
     started = dt.datetime.now()
     stages: list[tuple[str, float]] = []
 
@@ -101,6 +114,9 @@ def _pipeline(settings: Settings, read, link, find, publish) -> dict:
         return result
 
     night = timed("read", "读取来源文件 reading extracts", read, settings.extracts, settings.db)
+    validation = timed(
+        "check", "数据校验 checking expectations", check, night.frames, data_docs_dir(settings.db)
+    )
     linked, links = timed("link", "人员比对 linking records", link, night.frames)
     tables = timed(
         "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
@@ -109,7 +125,7 @@ def _pipeline(settings: Settings, read, link, find, publish) -> dict:
         **tables,
         "person_links": links,
         "rejected_rows": night.rejected,
-        "source_quality": source_quality(night.sources, linked),
+        "source_quality": source_quality(night.sources, linked, validation),
     }
     run = run_frame(settings, night, started, stages)
     timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
@@ -126,4 +142,4 @@ def nightly(extracts: str, db: str, as_of: str | None = None, policy: str | None
         as_of=day,
         policy=load_policy(day, Path(policy) if policy else None),
     )
-    return _pipeline(settings, read_task, link_task, findings_task, publish_task)
+    return _pipeline(settings, read_task, check_task, link_task, findings_task, publish_task)

@@ -45,13 +45,18 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    # Prefect reads this when first imported (lazily, below): without --verbose its own
-    # traceback of a rejected file would bury the one line that says what to fix.
+    """Our stage lines on the console; Prefect's own records only with --verbose.
+
+    Without --verbose Prefect's traceback of a rejected file would bury the one line that
+    says what to fix; the flow run's state is still recorded by Prefect.
+    """
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    if not verbose:
+        handler.addFilter(lambda record: not record.name.startswith("prefect"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
     os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING" if verbose else "CRITICAL"
     # Stage lines always (long work shows progress); per-source detail with --verbose.
     logging.getLogger("pensionlink").setLevel(logging.INFO if verbose else logging.WARNING)
@@ -122,6 +127,7 @@ def _print_summary(s: dict, db: Path) -> None:
     for entry in s["not_read"]:
         stood_in = "上次有效数据顶替 last accepted delivery used" if entry["stale"] else "空 empty"
         lines.append(f"  未读取 not read — {entry['source']}: {entry['note']} → {stood_in}")
+    lines.append(f"  数据校验报告 data docs: {db.parent / 'data-docs' / 'index.html'}")
     typer.echo("\n".join(lines))
 
 

@@ -43,3 +43,25 @@ def test_generate_writes_a_night_with_truth(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "public_security" / "hukou.csv").is_file()
     assert (out / "truth" / "deaths_to_deregister.csv").is_file()
+
+
+def test_bad_files_after_a_good_night_are_named_and_stood_in_for(
+    sample_night: Path, tmp_path, prefect_api
+):
+    db = tmp_path / "pensionlink.duckdb"
+    args = ["run", "--db", str(db), "--as-of", "2026-11-28", "--extracts"]
+    assert runner.invoke(app, [*args, str(sample_night)]).exit_code == 0
+    night = tmp_path / "night"
+    shutil.copytree(sample_night, night)
+    roster = night / "social_security" / "resident_roster.csv"
+    roster.write_text(roster.read_text("utf-8").replace("个人编号", "人员编号", 1), "utf-8")
+    hukou = night / "public_security" / "hukou.csv"
+    data = hukou.read_bytes()
+    hukou.write_bytes(data[: len(data) // 2] + b"\xff\xfe\x81")
+    (night / "medical_insurance" / "enrollment.csv").unlink()
+    result = runner.invoke(app, [*args, str(night)])
+    assert result.exit_code == 0, result.output
+    lines = [ln for ln in result.stdout.splitlines() if "未读取 not read" in ln]
+    assert len(lines) == 3
+    assert all("上次有效数据" in ln for ln in lines)
+    assert any("resident_roster" in ln and "个人编号" in ln for ln in lines)
