@@ -31,7 +31,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     as_of = dt.date.fromisoformat(args.as_of)
     night = args.work / f"night-{args.people}-{args.seed}-{args.noise}"
-    db = night.with_suffix(".duckdb")
+    db = night.parent / f"{night.name}.duckdb"
     if not (night / "truth").is_dir():
         t0 = time.perf_counter()
         generate_night(night, people=args.people, seed=args.seed, as_of=as_of, noise=args.noise)

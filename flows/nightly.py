@@ -129,7 +129,9 @@ def _pipeline(settings: Settings, read, check, link, find, publish) -> dict:
     }
     run = run_frame(settings, night, started, stages)
     timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
-    return summarise(run, tables)
+    summary = summarise(run, tables)
+    summary["stages"]["publish"] = stages[-1][1]  # after the run row was written
+    return summary
 
 
 @flow(name="pensionlink-nightly", log_prints=False, persist_result=False)
