@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["DEATH_SOURCES", "death_reports", "summarise_evidence"]
+__all__ = ["DEATH_SOURCES", "UNCERTAIN_METHODS", "death_reports", "summarise_evidence"]
 
+# Links made on name and birth date rather than the ID (a reviewer's link is certain).
+UNCERTAIN_METHODS = ("attributes", "probabilistic")
 # In order of precedence for the date of death (RULES.md §1).
 DEATH_SOURCES = ("death_certificates", "hukou", "funeral", "medical_enrollment")
 
@@ -70,7 +72,7 @@ def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFr
         death_date=pl.col("death_date").drop_nulls().first(),
         date_spread_days=(pl.col("death_date").max() - pl.col("death_date").min()).dt.total_days(),
         id_evidence=pl.col("source")
-        .filter(pl.col("link_method") != "attributes")
+        .filter(~pl.col("link_method").is_in(UNCERTAIN_METHODS))
         .unique(maintain_order=True),
         report_names=pl.col("name").drop_nulls().unique(),
     )

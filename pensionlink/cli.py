@@ -17,6 +17,8 @@ from typing import Annotated
 
 import typer
 
+from pensionlink.review_cli import review_app
+
 # Offline machine: no usage analytics from Prefect or Great Expectations, quiet Prefect.
 for _name, _value in {
     "DO_NOT_TRACK": "1",
@@ -30,6 +32,7 @@ for _name, _value in {
     os.environ.setdefault(_name, _value)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app.add_typer(review_app, name="review")
 
 DEMO_DIR = Path("data")
 DEMO_AS_OF = dt.date(2026, 11, 28)

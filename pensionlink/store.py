@@ -41,6 +41,7 @@ FINDING_TABLES = (
     "person_links",
     "rejected_rows",
     "source_quality",
+    "review_queue",
 )
 HISTORY_TABLES = (
     "deaths_to_deregister",
@@ -150,6 +151,51 @@ class Warehouse:
             "INSERT INTO snapshots.rejected_rows BY NAME SELECT * FROM incoming_rejected"
         )
         self.con.unregister("incoming_rejected")
+
+    def decisions(self) -> pl.DataFrame:
+        """Every reviewer decision, oldest first (later ones win)."""
+        return self.frame(
+            "SELECT source, record_key, person_id, decision FROM review_decisions "
+            "ORDER BY decided_at"
+        )
+
+    def record_decision(self, review_id: str, decision: str, by: str, note: str | None) -> dict:
+        """Store a reviewer's decision on a queued item; returns the item decided."""
+        if decision not in ("accept", "reject"):
+            raise ValueError(f"decision must be accept or reject, not {decision!r}")
+        item = self.frame(
+            "SELECT review_id, source, line_no, record_key, person_id FROM review_queue "
+            "WHERE review_id = ?",
+            [review_id],
+        )
+        if item.is_empty():
+            raise LookupError(f"no review item {review_id} in tonight's queue")
+        row = item.row(0, named=True)
+        self.con.execute(
+            "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?)",
+            [review_id, row["source"], row["record_key"], row["person_id"], decision, by, note],
+        )
+        return row
+
+    def review_detail(self, review_id: str) -> tuple[dict, dict | None, dict | None]:
+        """A queued item, the source record it is about and the candidate's hukou record
+        (both from the sources' last accepted deliveries)."""
+        item = self.frame("SELECT * FROM review_queue WHERE review_id = ?", [review_id])
+        if item.is_empty():
+            raise LookupError(f"no review item {review_id} in tonight's queue")
+        row = item.row(0, named=True)
+        record = self.frame(
+            f"SELECT * FROM {snapshot_table(row['source'])} WHERE line_no = ?", [row["line_no"]]
+        )
+        person = self.frame(
+            f"SELECT * FROM {snapshot_table('hukou')} WHERE citizen_id = ? LIMIT 1",
+            [row["person_id"]],
+        )
+        return (
+            row,
+            record.row(0, named=True) if record.height else None,
+            person.row(0, named=True) if person.height else None,
+        )
 
     def snapshot_checksums(self) -> dict[str, str]:
         """Checksum of each source's last accepted delivery (none in a database that

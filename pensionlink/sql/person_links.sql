@@ -8,6 +8,9 @@ CREATE TABLE IF NOT EXISTS person_links (
     link_note   VARCHAR,
     run_id      VARCHAR
 );
+-- added with the probabilistic pass (migration for older databases)
+ALTER TABLE person_links ADD COLUMN IF NOT EXISTS score DOUBLE;
+COMMENT ON COLUMN person_links.score IS '匹配概率（概率比对与人工复核时） match probability, for probabilistic links';
 COMMENT ON TABLE person_links IS '人员比对结果：每条来源记录对应的户籍人员';
 COMMENT ON COLUMN person_links.source IS '来源文件';
 COMMENT ON COLUMN person_links.line_no IS '来源文件行号（表头为第1行）';

@@ -1,0 +1,83 @@
+"""`pensionlink review`: list, show (masked, side by side), decide (stored with who)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows.nightly import run_night
+from pensionlink.cli import app
+from pensionlink.settings import Settings, load_policy
+from pensionlink.store import open_warehouse
+
+runner = CliRunner()
+AS_OF = dt.date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def db(sample_night: Path, tmp_path_factory) -> Path:
+    """The sample night published, with one pair queued by hand."""
+    db = tmp_path_factory.mktemp("review") / "pensionlink.duckdb"
+    run_night(Settings(extracts=sample_night, db=db, as_of=AS_OF, policy=load_policy(AS_OF)))
+    with duckdb.connect(str(db)) as con:
+        line_no, person = con.execute(
+            'SELECT line_no, citizen_id FROM snapshots."death_certificates" '
+            "WHERE citizen_id IS NOT NULL LIMIT 1"
+        ).fetchone()
+        con.execute(
+            "INSERT INTO review_queue VALUES ('abc123', 'death_certificates', ?, 'k1', ?, "
+            "0.93, 7.5, 0.91, ?, '同名同生日，候选难分', 'r1')",
+            [line_no, person, json.dumps({"name_exact": 3.2, "birth_exact": 6.1})],
+        )
+    return db
+
+
+def test_list_and_show_mask_ids(db: Path):
+    listed = runner.invoke(app, ["review", "list", "--db", str(db)])
+    assert listed.exit_code == 0 and "abc123" in listed.stdout
+    shown = runner.invoke(app, ["review", "show", "abc123", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    assert "birth_exact" in shown.stdout and "+6.10" in shown.stdout
+    assert "**" in shown.stdout
+    ids = [w for w in shown.stdout.split() if w[:6].isdigit() and len(w) == 18 and "*" not in w]
+    assert ids == []
+
+
+def test_decide_is_stored_with_who_and_leaves_the_list(db: Path):
+    bad = runner.invoke(app, ["review", "decide", "abc123", "--by", "李"])
+    assert bad.exit_code == 2
+    missing = runner.invoke(
+        app, ["review", "decide", "nope", "--accept", "--by", "李", "--db", str(db)]
+    )
+    assert missing.exit_code == 2 and "no review item" in missing.stderr
+    done = runner.invoke(
+        app,
+        [
+            "review",
+            "decide",
+            "abc123",
+            "--reject",
+            "--by",
+            "李明",
+            "--note",
+            "生日不同",
+            "--db",
+            str(db),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    with open_warehouse(db, read_only=True) as warehouse:
+        decisions = warehouse.frame("SELECT * FROM review_decisions")
+    assert decisions.select("review_id", "decision", "decided_by", "note").row(0) == (
+        "abc123",
+        "reject",
+        "李明",
+        "生日不同",
+    )
+    listed = runner.invoke(app, ["review", "list", "--db", str(db)])
+    assert "abc123" not in listed.stdout
