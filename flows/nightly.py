@@ -21,6 +21,7 @@ from connectors import NightExtract, SourceRejected, read_night
 from expectations import validate_night
 from findings import night_findings, source_quality
 from matching import link_night
+from matching.review import DECISION_SCHEMA
 from pensionlink.run_record import run_frame, summarise
 from pensionlink.settings import Policy, Settings, load_policy
 from pensionlink.store import WarehouseSnapshots, open_warehouse
@@ -56,8 +57,10 @@ def check_task(frames: dict[str, pl.DataFrame], docs_dir: Path) -> pl.DataFrame:
 
 
 @task(name="人员比对 link", cache_policy=NO_CACHE)
-def link_task(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    return link_night(frames)
+def link_task(
+    frames: dict[str, pl.DataFrame], decisions: pl.DataFrame
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    return link_night(frames, decisions)
 
 
 @task(name="核查 findings", cache_policy=NO_CACHE)
@@ -97,6 +100,17 @@ def run_night(settings: Settings) -> dict:
     )
 
 
+def reviewer_decisions(db: Path) -> pl.DataFrame:
+    """Every clerical-review decision so far (none before the first night)."""
+    if not Path(db).exists():
+        return pl.DataFrame(schema=DECISION_SCHEMA)
+    with open_warehouse(db, read_only=True) as warehouse:
+        try:
+            return warehouse.decisions()
+        except duckdb.CatalogException:  # a database from before the review queue
+            return pl.DataFrame(schema=DECISION_SCHEMA)
+
+
 def data_docs_dir(db: Path) -> Path:
     """Where the night's Great Expectations Data Docs go: beside the database."""
     return Path(db).parent / "data-docs"
@@ -117,13 +131,15 @@ def _pipeline(settings: Settings, read, check, link, find, publish) -> dict:
     validation = timed(
         "check", "数据校验 checking expectations", check, night.frames, data_docs_dir(settings.db)
     )
-    linked, links = timed("link", "人员比对 linking records", link, night.frames)
+    decisions = reviewer_decisions(settings.db)
+    linked, links, queue = timed("link", "人员比对 linking records", link, night.frames, decisions)
     tables = timed(
         "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
     )
     tables = {
         **tables,
         "person_links": links,
+        "review_queue": queue,
         "rejected_rows": night.rejected,
         "source_quality": source_quality(night.sources, linked, validation),
     }

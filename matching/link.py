@@ -28,12 +28,33 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from matching.names import add_name_keys
+from matching.review import DECISION_SCHEMA, apply_decisions, record_keys
 
-__all__ = ["LINK_METHODS", "build_spine", "link_night", "link_source", "person_links"]
+__all__ = [
+    "LINK_METHODS",
+    "QUEUE_SCHEMA",
+    "build_spine",
+    "link_night",
+    "link_source",
+    "person_links",
+    "resolve_source",
+]
 
-LINK_METHODS = ("id", "id_repaired", "id_unregistered", "attributes")
+LINK_METHODS = ("id", "id_repaired", "id_unregistered", "reviewer", "attributes", "probabilistic")
 
 _SPINE_COLUMNS = ("sex", "birth_date", "death_date", "hukou_status")
+QUEUE_SCHEMA = {
+    "review_id": pl.String,
+    "source": pl.String,
+    "line_no": pl.Int64,
+    "record_key": pl.String,
+    "person_id": pl.String,
+    "probability": pl.Float64,
+    "weight": pl.Float64,
+    "runner_up": pl.Float64,
+    "comparison": pl.String,
+    "reason": pl.String,
+}
 _EMPTY_DECISIONS = pl.DataFrame(
     schema={
         "_row": pl.UInt32,
@@ -59,7 +80,18 @@ def build_spine(hukou: pl.DataFrame) -> pl.DataFrame:
 
 
 def link_source(frame: pl.DataFrame, spine: pl.DataFrame) -> pl.DataFrame:
-    """Add `person_id`, `link_method`, `link_note` to one source's records."""
+    """Add `person_id`, `link_method`, `link_note`, `score` to one source's records."""
+    return resolve_source(frame, spine)[0]
+
+
+def resolve_source(
+    frame: pl.DataFrame,
+    spine: pl.DataFrame,
+    source: str = "",
+    decisions: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Resolve one source's records to people; returns the linked frame and the records
+    left for clerical review (`review_queue` rows without run_id)."""
     has = set(frame.columns)
     if "citizen_id" not in has:
         raise ValueError("link_source needs the normalised citizen_id column")
@@ -73,8 +105,19 @@ def link_source(frame: pl.DataFrame, spine: pl.DataFrame) -> pl.DataFrame:
     rest = work.join(by_id, on="_row", how="anti")
     by_repair = _repair_pass(rest, spine, has)
     rest = rest.join(by_repair, on="_row", how="anti")
-    by_attributes = _attribute_pass(rest, spine, has)
-    decided = pl.concat([by_id, by_repair, by_attributes], how="vertical_relaxed")
+    rest = rest.with_columns(record_keys(rest.select(frame.columns), source))
+    by_reviewer, rejected = apply_decisions(
+        rest, source, decisions if decisions is not None else pl.DataFrame(schema=DECISION_SCHEMA)
+    )
+    rest = rest.join(by_reviewer, on="_row", how="anti")
+    by_attributes = _attribute_pass(rest, spine, has).join(
+        rejected, on=["_row", "person_id"], how="anti"
+    )
+    rest = rest.join(by_attributes, on="_row", how="anti")
+    by_chance, queue = _probabilistic_pass(rest, spine, rejected, source)
+    decided = pl.concat(
+        [by_id, by_repair, by_reviewer, by_attributes, by_chance], how="diagonal_relaxed"
+    )
     out = work.join(decided, on="_row", how="left").sort("_row")
     unlinked = pl.col("person_id").is_null()
     out = out.with_columns(
@@ -82,9 +125,17 @@ def link_source(frame: pl.DataFrame, spine: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("无可用身份证号且无唯一匹配"))
         .when(unlinked)
         .then(pl.lit("身份证号与姓名、性别或出生日期不符"))
-        .otherwise(pl.col("link_note"))
+        .otherwise(pl.col("link_note")),
+        score=pl.col("score") if "score" in out.columns else pl.lit(None, pl.Float64),
     )
-    return out.drop("_row", "name_key", "pinyin_key")
+    return out.drop("_row", "name_key", "pinyin_key"), queue
+
+
+def _probabilistic_pass(
+    rest: pl.DataFrame, spine: pl.DataFrame, rejected: pl.DataFrame, source: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Placeholder until the Fellegi–Sunter pass lands: nothing linked, nothing queued."""
+    return _EMPTY_DECISIONS, pl.DataFrame(schema=QUEUE_SCHEMA)
 
 
 def _agrees(has: set[str]) -> pl.Expr:
@@ -204,20 +255,25 @@ def person_links(source: str, linked: pl.DataFrame) -> pl.DataFrame:
         "person_id",
         "link_method",
         "link_note",
+        "score",
     )
 
 
-def link_night(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+def link_night(
+    frames: dict[str, pl.DataFrame], decisions: pl.DataFrame | None = None
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
     """Link every ID-bearing source of a night to the hukou spine.
 
-    Returns the frames with `person_id`/`link_method`/`link_note` added (sources without
-    identities, such as payments keyed by pension number, pass through unchanged) and the
-    night's `person_links` rows.
+    Returns the frames with `person_id`/`link_method`/`link_note`/`score` added (sources
+    without identities, such as payments keyed by pension number, pass through
+    unchanged), the night's `person_links` rows and its `review_queue` rows. Reviewers'
+    `decisions` (source, record_key, person_id, decision) are applied first.
     """
     hukou = frames["hukou"]
     spine = build_spine(hukou)
     linked: dict[str, pl.DataFrame] = {}
     links: list[pl.DataFrame] = []
+    queues: list[pl.DataFrame] = [pl.DataFrame(schema=QUEUE_SCHEMA)]
     for source, frame in frames.items():
         if "citizen_id" not in frame.columns:
             linked[source] = frame
@@ -227,9 +283,15 @@ def link_night(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame]
                 person_id=pl.col("citizen_id"),
                 link_method=pl.when(pl.col("citizen_id").is_not_null()).then(pl.lit("id")),
                 link_note=pl.when(pl.col("citizen_id").is_null()).then(pl.lit("户籍身份证号无效")),
+                score=pl.lit(None, pl.Float64),
             )
         else:
-            out = link_source(frame, spine)
+            out, queue = resolve_source(frame, spine, source, decisions)
+            queues.append(queue)
         linked[source] = out
         links.append(person_links(source, out))
-    return linked, pl.concat(links, how="vertical_relaxed")
+    return (
+        linked,
+        pl.concat(links, how="vertical_relaxed"),
+        pl.concat(queues, how="vertical_relaxed"),
+    )

@@ -2,7 +2,7 @@ import datetime as dt
 
 import polars as pl
 
-from matching.link import build_spine, link_night, link_source
+from matching.link import build_spine, link_night, link_source, resolve_source
 from matching.names import name_key, pinyin_key
 
 D = dt.date
@@ -102,8 +102,9 @@ def test_funeral_record_with_a_relatives_id_links_to_the_deceased_not_the_relati
 
 def test_link_night_passes_sources_without_ids_through():
     payments = pl.DataFrame({"pension_no": ["2205000001"], "amount": [1.0]})
-    linked, links = link_night({"hukou": HUKOU, "pension_payments": payments})
+    linked, links, queue = link_night({"hukou": HUKOU, "pension_payments": payments})
     assert linked["pension_payments"].equals(payments)
+    assert queue.is_empty()
     assert links.filter(pl.col("source") == "hukou")["link_method"].to_list() == ["id"] * 5
 
 
@@ -140,3 +141,25 @@ def test_notes_explain_only_what_was_not_linked():
         "身份证号与姓名、性别或出生日期不符",
         "无可用身份证号且无唯一匹配",
     ]
+
+
+def test_reviewer_decision_links_while_the_record_is_unchanged():
+    from matching.review import record_keys
+
+    spine = build_spine(HUKOU)
+    record = roster((None, "金英", "女", D(1950, 1, 1)))  # namesakes: never linked alone
+    assert link_source(record, spine)["person_id"].to_list() == [None]
+    key = record_keys(record, "death_certificates")[0]
+    decisions = pl.DataFrame(
+        {
+            "source": ["death_certificates"],
+            "record_key": [key],
+            "person_id": ["222405195001012222"],
+            "decision": ["accept"],
+        }
+    )
+    out, _ = resolve_source(record, spine, "death_certificates", decisions)
+    assert out.select("person_id", "link_method").row(0) == ("222405195001012222", "reviewer")
+    changed = record.with_columns(sex=pl.lit("男"))
+    out, _ = resolve_source(changed, spine, "death_certificates", decisions)
+    assert out["person_id"].to_list() == [None]
