@@ -50,6 +50,32 @@ def evaluate_night(night: Path, db: Path) -> dict[str, dict]:
         "deaths_to_deregister": _deaths(night, db),
         "uninsured_eligible": _uninsured(night, db),
         "duplicate_funeral_benefits": _funeral(night, db),
+        "person_links": _links(night, db),
+    }
+
+
+def _links(night: Path, db: Path) -> dict:
+    """Links against the true person of every record (truth counts data rows from 1)."""
+    path = night / "truth" / "record_links.csv"
+    if not path.exists():
+        return {}
+    truth = pl.read_csv(path, schema_overrides={"line_no": pl.Int64}, infer_schema=False).select(
+        "source", (pl.col("line_no").cast(pl.Int64) + 1).alias("line_no"), "citizen_id"
+    )
+    links = _published(db, "SELECT source, line_no, person_id, link_method FROM person_links")
+    queued = _published(db, "SELECT count(*) AS n FROM review_queue")["n"][0]
+    both = links.filter(pl.col("source") != "hukou").join(
+        truth, on=["source", "line_no"], how="inner"
+    )
+    made = both.filter(pl.col("person_id").is_not_null())
+    right = made.filter(pl.col("person_id") == pl.col("citizen_id")).height
+    return {
+        "records": both.height,
+        "linked": made.height,
+        "precision": _ratio(right, made.height),
+        "recall": _ratio(right, both.height),
+        "review_share": _ratio(int(queued), both.height),
+        "wrong_links": made.height - right,
     }
 
 
