@@ -53,3 +53,10 @@ def test_funeral_benefits_found(report):
     assert funeral["precision"] >= 0.9, funeral
     assert funeral["recall"] >= 0.9, funeral
     assert funeral["amount_exact"] >= 0.95, funeral
+
+
+def test_links_are_right(report):
+    links = report["person_links"]
+    assert links["precision"] >= 0.999, links
+    assert links["recall"] >= 0.99, links
+    assert links["review_share"] <= 0.01, links
