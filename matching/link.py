@@ -28,7 +28,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from matching.names import add_name_keys
-from matching.review import DECISION_SCHEMA, apply_decisions, record_keys
+from matching.review import DECISION_SCHEMA, apply_decisions, record_keys, review_id
 
 __all__ = [
     "LINK_METHODS",
@@ -115,6 +115,8 @@ def resolve_source(
     )
     rest = rest.join(by_attributes, on="_row", how="anti")
     by_chance, queue = _probabilistic_pass(rest, spine, rejected, source)
+    rest = rest.join(by_chance, on="_row", how="anti")
+    queue = pl.concat([queue, _conflicts(rest, spine, rejected, source)])
     decided = pl.concat(
         [by_id, by_repair, by_reviewer, by_attributes, by_chance], how="diagonal_relaxed"
     )
@@ -129,6 +131,43 @@ def resolve_source(
         score=pl.col("score") if "score" in out.columns else pl.lit(None, pl.Float64),
     )
     return out.drop("_row", "name_key", "pinyin_key"), queue
+
+
+def _conflicts(
+    rest: pl.DataFrame, spine: pl.DataFrame, rejected: pl.DataFrame, source: str
+) -> pl.DataFrame:
+    """Records whose valid ID belongs to a registered person with another name (or sex,
+    or birth date), still unlinked: a reviewer decides — a relative's ID typed into a
+    funeral record must never link by itself."""
+    owners = (
+        rest.filter(pl.col("citizen_id").is_not_null())
+        .join(spine.select("person_id"), left_on="citizen_id", right_on="person_id")
+        .with_columns(person_id=pl.col("citizen_id"))
+        .join(rejected, on=["_row", "person_id"], how="anti")
+    )
+    return _queue_rows(
+        owners,
+        source,
+        reason="身份证号属于另一登记人员（姓名、性别或出生日期不符），可能误填亲属身份证号",
+    )
+
+
+def _queue_rows(rows: pl.DataFrame, source: str, reason: str) -> pl.DataFrame:
+    """`review_queue` rows (without scores) for records and their candidate person."""
+    return rows.select(
+        review_id=pl.struct("record_key", "person_id").map_elements(
+            lambda r: review_id(source, r["record_key"], r["person_id"]), return_dtype=pl.String
+        ),
+        source=pl.lit(source),
+        line_no="line_no",
+        record_key="record_key",
+        person_id="person_id",
+        probability=pl.lit(None, pl.Float64),
+        weight=pl.lit(None, pl.Float64),
+        runner_up=pl.lit(None, pl.Float64),
+        comparison=pl.lit(None, pl.String),
+        reason=pl.lit(reason),
+    ).cast(QUEUE_SCHEMA)
 
 
 def _probabilistic_pass(

@@ -163,3 +163,28 @@ def test_reviewer_decision_links_while_the_record_is_unchanged():
     changed = record.with_columns(sex=pl.lit("男"))
     out, _ = resolve_source(changed, spine, "death_certificates", decisions)
     assert out["person_id"].to_list() == [None]
+
+
+def test_relatives_id_goes_to_review_never_to_a_link():
+    spine = build_spine(HUKOU)
+    # 方国's ID typed into the funeral record of 池花亮: he is found by his own attributes
+    record = roster(("22240519850401256X", "池花亮", "男", D(1947, 8, 20)))
+    out, queue = resolve_source(record, spine, "funeral")
+    assert out.select("person_id", "link_method").row(0) == ("222405194708204151", "attributes")
+    assert queue.is_empty()
+    # someone not on the register under 方国's ID: never linked, queued for a reviewer
+    record = roster(("22240519850401256X", "朴英", "男", D(1930, 1, 1)))
+    out, queue = resolve_source(record, spine, "funeral")
+    assert out["person_id"].to_list() == [None]
+    assert queue.select("person_id", "source").row(0) == ("22240519850401256X", "funeral")
+    assert "亲属" in queue["reason"][0]
+    rejected = pl.DataFrame(
+        {
+            "source": ["funeral"],
+            "record_key": [queue["record_key"][0]],
+            "person_id": ["22240519850401256X"],
+            "decision": ["reject"],
+        }
+    )
+    _, again = resolve_source(record, spine, "funeral", rejected)
+    assert again.is_empty()
