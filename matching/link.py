@@ -28,6 +28,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from matching.names import add_name_keys
+from matching.probabilistic import candidate_pairs, compare, estimate, resolve, score
 from matching.review import DECISION_SCHEMA, apply_decisions, record_keys, review_id
 
 __all__ = [
@@ -42,7 +43,7 @@ __all__ = [
 
 LINK_METHODS = ("id", "id_repaired", "id_unregistered", "reviewer", "attributes", "probabilistic")
 
-_SPINE_COLUMNS = ("sex", "birth_date", "death_date", "hukou_status")
+_SPINE_COLUMNS = ("sex", "birth_date", "death_date", "hukou_status", "township", "village")
 QUEUE_SCHEMA = {
     "review_id": pl.String,
     "source": pl.String,
@@ -55,6 +56,8 @@ QUEUE_SCHEMA = {
     "comparison": pl.String,
     "reason": pl.String,
 }
+# What the probabilistic pass compares, when a source has it.
+_PROBABILISTIC_FIELDS = ("sex", "birth_date", "death_date", "id_clean", "township", "village")
 _EMPTY_DECISIONS = pl.DataFrame(
     schema={
         "_row": pl.UInt32,
@@ -75,7 +78,7 @@ def build_spine(hukou: pl.DataFrame) -> pl.DataFrame:
         pl.col("citizen_id").alias("person_id"),
         "name_key",
         "pinyin_key",
-        *_SPINE_COLUMNS,
+        *[c for c in _SPINE_COLUMNS if c in spine.columns],
     )
 
 
@@ -152,8 +155,13 @@ def _conflicts(
     )
 
 
-def _queue_rows(rows: pl.DataFrame, source: str, reason: str) -> pl.DataFrame:
-    """`review_queue` rows (without scores) for records and their candidate person."""
+def _queue_rows(rows: pl.DataFrame, source: str, reason: str | None = None) -> pl.DataFrame:
+    """`review_queue` rows for records and their candidate person; scores and the reason
+    are taken from `rows` when it has them."""
+
+    def column(name: str, dtype: pl.DataType) -> pl.Expr:
+        return pl.col(name) if name in rows.columns else pl.lit(None, dtype)
+
     return rows.select(
         review_id=pl.struct("record_key", "person_id").map_elements(
             lambda r: review_id(source, r["record_key"], r["person_id"]), return_dtype=pl.String
@@ -162,19 +170,42 @@ def _queue_rows(rows: pl.DataFrame, source: str, reason: str) -> pl.DataFrame:
         line_no="line_no",
         record_key="record_key",
         person_id="person_id",
-        probability=pl.lit(None, pl.Float64),
-        weight=pl.lit(None, pl.Float64),
-        runner_up=pl.lit(None, pl.Float64),
-        comparison=pl.lit(None, pl.String),
-        reason=pl.lit(reason),
+        probability=column("probability", pl.Float64),
+        weight=column("weight", pl.Float64),
+        runner_up=column("runner_up", pl.Float64),
+        comparison=column("comparison", pl.String),
+        reason=pl.lit(reason) if reason is not None else column("reason", pl.String),
     ).cast(QUEUE_SCHEMA)
 
 
 def _probabilistic_pass(
     rest: pl.DataFrame, spine: pl.DataFrame, rejected: pl.DataFrame, source: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Placeholder until the Fellegi–Sunter pass lands: nothing linked, nothing queued."""
-    return _EMPTY_DECISIONS, pl.DataFrame(schema=QUEUE_SCHEMA)
+    """Fellegi–Sunter on what the exact passes left (see `matching.probabilistic`):
+    confident, clearly-ahead candidates link; doubtful ones go to the review queue."""
+    fields = [c for c in _PROBABILISTIC_FIELDS if c in rest.columns]
+    records = rest.filter(pl.col("pinyin_key").is_not_null()).select(
+        "_row", "name_key", "pinyin_key", *fields
+    )
+    if records.is_empty():
+        return _EMPTY_DECISIONS, pl.DataFrame(schema=QUEUE_SCHEMA)
+    pairs = candidate_pairs(records, spine).join(rejected, on=["_row", "person_id"], how="anti")
+    features = compare(pairs)
+    model = estimate(features)
+    resolved = resolve(score(pairs, features, model), records=records)
+    links = resolved.filter(pl.col("decision") == "link").select(
+        pl.col("_row").cast(pl.UInt32),
+        "person_id",
+        link_method=pl.lit("probabilistic"),
+        link_note="reason",
+        score="probability",
+    )
+    doubtful = (
+        resolved.filter(pl.col("decision") == "review")
+        .with_columns(pl.col("_row").cast(pl.UInt32))
+        .join(rest.select("_row", "line_no", "record_key"), on="_row")
+    )
+    return links, _queue_rows(doubtful, source)
 
 
 def _agrees(has: set[str]) -> pl.Expr:

@@ -7,7 +7,6 @@ which later nights apply while the record is unchanged. IDs are shown masked.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -54,7 +53,7 @@ def list_items(db: DB = Path("data/pensionlink.duckdb")) -> None:
     for r in queue.iter_rows(named=True):
         typer.echo(
             f"  {r['review_id']}  {r['source']}:{r['line_no']}  → {mask_one(r['person_id'])}"
-            f"  p={r['probability']:.3f}  {r['reason']}"
+            f"  p={r['probability'] or 0:.3f}  {r['reason']}"
         )
 
 
@@ -76,20 +75,20 @@ def show(review_id: str, db: DB = Path("data/pensionlink.duckdb")) -> None:
             raise typer.Exit(2) from None
     typer.echo(f"复核 {review_id}: {item['source']} 第{item['line_no']}行 ↔ 户籍人员")
     typer.echo(f"  原因 reason: {item['reason']}")
-    typer.echo(
-        f"  匹配概率 p={item['probability']:.4f}, 权重 weight={item['weight']:.1f}, "
-        f"次优 runner-up p={item['runner_up'] or 0:.4f}"
-    )
+    if item["probability"] is not None:
+        typer.echo(
+            f"  匹配概率 p={item['probability']:.4f}, 权重 weight={item['weight']:.1f}, "
+            f"次优 runner-up p={item['runner_up'] or 0:.4f}"
+        )
     typer.echo(f"  {'':<22}{'来源记录 record':<24}户籍 hukou")
     for label, key in _FIELDS:
         left = _shown((record or {}).get(key))
         right = _shown((person or {}).get(key))
         typer.echo(f"  {label:<22}{left:<24}{right}")
-    comparison = json.loads(item["comparison"] or "{}")
-    if comparison:
+    if item["comparison"]:
         typer.echo("  逐项比对 comparison (log2 weight):")
-        for feature, weight in comparison.items():
-            typer.echo(f"    {feature:<24}{weight:+.2f}")
+        for part in item["comparison"].split(";"):
+            typer.echo(f"    {part.strip()}")
 
 
 @review_app.command()

@@ -70,16 +70,20 @@ def test_id_links_only_when_the_name_agrees():
 
 def test_attributes_link_a_unique_person_and_never_a_namesake():
     spine = build_spine(HUKOU)
-    out = link_source(
+    out, queue = resolve_source(
         roster(
             (None, "池花亮", "男", D(1947, 8, 20)),  # mangled ID, unique on the register
-            (None, "金英", "女", D(1950, 1, 1)),  # two people fit: not linked
-            (None, "池花亮", "男", D(1947, 8, 21)),  # birth date differs: not linked
+            (None, "金英", "女", D(1950, 1, 1)),  # two people fit: review, never a link
+            (None, "池花亮", "男", D(1947, 8, 21)),  # birth date one day off: scored
         ),
         spine,
+        "death_certificates",
     )
-    assert out["link_method"].to_list() == ["attributes", None, None]
-    assert out["person_id"].to_list() == ["222405194708204151", None, None]
+    assert out["link_method"].to_list() == ["attributes", None, "probabilistic"]
+    assert out["person_id"].to_list() == ["222405194708204151", None, "222405194708204151"]
+    assert out["score"][2] >= 0.99
+    assert queue["line_no"].to_list() == [3]  # the namesakes' record (line 3), with a reason
+    assert queue["person_id"][0] in ("222405195001011111", "222405195001012222")
 
 
 def test_funeral_record_with_a_relatives_id_links_to_the_deceased_not_the_relative():
