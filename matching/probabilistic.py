@@ -173,6 +173,8 @@ def candidate_pairs(
         block(["birth_date"]),
         block(["_surname", "_byear"]),
         block(["pinyin_key", "sex"]),
+        # sources that carry neither sex nor birth date (assistance, poverty): name + place
+        block(["pinyin_key", "township"]),
     ]
     if "death_date" in rec.columns:
         no_birth = pl.col("birth_date").is_null() if "birth_date" in rec.columns else pl.lit(True)
