@@ -1,6 +1,7 @@
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from matching.link import build_spine, link_night, link_source, resolve_source
 from matching.names import name_key, pinyin_key
@@ -192,3 +193,34 @@ def test_relatives_id_goes_to_review_never_to_a_link():
     )
     _, again = resolve_source(record, spine, "funeral", rejected)
     assert again.is_empty()
+
+
+@pytest.mark.parametrize(
+    ("raw", "method"),
+    [
+        ("222405194708204151", "id"),
+        ("222405470820415", "id"),  # old 15-digit ID
+        ("２２２４０５１９４７０８２０４１５１", "id"),  # full-width digits
+        (" 222405 19470820 4151 ", "id"),  # spaces
+        ("2.22405E+17", "attributes"),  # mangled by a spreadsheet: name, sex, birth date
+        ("222405194708204161", "id_repaired"),  # one digit mistyped
+        ("222405194708201451", "id_repaired"),  # two neighbours swapped
+        ("", "attributes"),  # no ID at all
+    ],
+)
+def test_every_id_quirk_links_to_the_right_person(raw, method):
+    from matching.citizen_id import normalise_citizen_id
+
+    frame = pl.DataFrame(
+        {"raw": [raw], "name": ["池 花亮"], "sex": ["男"], "birth_date": [D(1947, 8, 20)]}
+    ).with_columns(
+        normalise_citizen_id(pl.col("raw").replace("", None)).alias("_id"),
+        line_no=pl.lit(2),
+    )
+    frame = frame.with_columns(
+        citizen_id=pl.col("_id").struct.field("citizen_id"),
+        id_status=pl.col("_id").struct.field("id_status"),
+        id_clean=pl.col("_id").struct.field("id_clean"),
+    ).drop("_id", "raw")
+    out = link_source(frame, build_spine(HUKOU))
+    assert out.select("person_id", "link_method").row(0) == ("222405194708204151", method)
