@@ -28,7 +28,14 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from matching.names import add_name_keys
-from matching.probabilistic import candidate_pairs, compare, estimate, resolve, score
+from matching.probabilistic import (
+    candidate_pairs,
+    compare,
+    estimate,
+    refine,
+    resolve,
+    score,
+)
 from matching.review import DECISION_SCHEMA, apply_decisions, record_keys, review_id
 
 __all__ = [
@@ -112,12 +119,21 @@ def resolve_source(
     by_reviewer, rejected = apply_decisions(
         rest, source, decisions if decisions is not None else pl.DataFrame(schema=DECISION_SCHEMA)
     )
+    reviewed = pl.concat(
+        [
+            by_reviewer.select("_row", "person_id", accepted=pl.lit(True)),
+            rejected.select("_row", "person_id", accepted=pl.lit(False)),
+        ]
+    )
+    reviewed_records = rest.join(reviewed.select("_row").unique(), on="_row")
     rest = rest.join(by_reviewer, on="_row", how="anti")
     by_attributes = _attribute_pass(rest, spine, has).join(
         rejected, on=["_row", "person_id"], how="anti"
     )
     rest = rest.join(by_attributes, on="_row", how="anti")
-    by_chance, queue = _probabilistic_pass(rest, spine, rejected, source)
+    by_chance, queue = _probabilistic_pass(
+        rest, spine, rejected, source, (reviewed_records, reviewed)
+    )
     rest = rest.join(by_chance, on="_row", how="anti")
     queue = pl.concat([queue, _conflicts(rest, spine, rejected, source)])
     decided = pl.concat(
@@ -179,19 +195,41 @@ def _queue_rows(rows: pl.DataFrame, source: str, reason: str | None = None) -> p
 
 
 def _probabilistic_pass(
-    rest: pl.DataFrame, spine: pl.DataFrame, rejected: pl.DataFrame, source: str
+    rest: pl.DataFrame,
+    spine: pl.DataFrame,
+    rejected: pl.DataFrame,
+    source: str,
+    reviewed: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Fellegi–Sunter on what the exact passes left (see `matching.probabilistic`):
-    confident, clearly-ahead candidates link; doubtful ones go to the review queue."""
+    confident, clearly-ahead candidates link; doubtful ones go to the review queue.
+    `reviewed` (records, (_row, person_id, accepted)) refines the weights."""
     fields = [c for c in _PROBABILISTIC_FIELDS if c in rest.columns]
-    records = rest.filter(pl.col("pinyin_key").is_not_null()).select(
-        "_row", "name_key", "pinyin_key", *fields
-    )
+
+    def usable(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("pinyin_key").is_not_null()).select(
+            "_row", "name_key", "pinyin_key", *fields
+        )
+
+    records = usable(rest)
     if records.is_empty():
         return _EMPTY_DECISIONS, pl.DataFrame(schema=QUEUE_SCHEMA)
     pairs = candidate_pairs(records, spine).join(rejected, on=["_row", "person_id"], how="anti")
     features = compare(pairs)
     model = estimate(features)
+    if reviewed is not None and reviewed[1].height:
+        labelled = candidate_pairs(usable(reviewed[0]), spine).join(
+            reviewed[1], on=["_row", "person_id"]
+        )
+        if labelled.height:
+            levels = compare(labelled.drop("accepted")).join(
+                labelled.select("_row", "person_id", "accepted"), on=["_row", "person_id"]
+            )
+            model = refine(
+                model,
+                levels.filter(pl.col("accepted")),
+                levels.filter(~pl.col("accepted")),
+            )
     resolved = resolve(score(pairs, features, model), records=records)
     links = resolved.filter(pl.col("decision") == "link").select(
         pl.col("_row").cast(pl.UInt32),

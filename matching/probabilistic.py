@@ -42,7 +42,7 @@ of one source may link to the same person (monthly rows of one pensioner, say).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -61,6 +61,7 @@ __all__ = [
     "feature_groups",
     "probabilistic_pass",
     "random_pairs",
+    "refine",
     "resolve",
     "score",
 ]
@@ -70,6 +71,8 @@ JW_THRESHOLD = 0.9
 MIN_PAIRS_FOR_EM = 500
 MIN_RECORDS_FOR_EM = 50
 _EPS = 1e-4
+# How many pairs the night's own estimate counts for when blended with reviewed pairs.
+REVIEW_PSEUDO_PAIRS = 50.0
 
 # Attribute → its mutually exclusive binary levels (strongest first).
 HUKOU_GROUPS: dict[str, tuple[str, ...]] = {
@@ -439,6 +442,42 @@ def estimate(
         _normalise(groups, m, u)
         model = Model(groups, m, u, match_prior, model.method + "+random_u", notes)
     return model
+
+
+def refine(
+    model: Model,
+    accepted: pl.DataFrame,
+    rejected: pl.DataFrame,
+    strength: float = REVIEW_PSEUDO_PAIRS,
+) -> Model:
+    """Move m toward the comparison levels of pairs reviewers accepted and u toward those
+    they rejected (人工复核反馈).
+
+    Each estimate is blended with the reviewed pairs' level frequencies as if the night's
+    estimate were worth `strength` pairs: a handful of decisions nudge the weights, many
+    decisions dominate them. Both inputs are `compare` outputs; either may be empty.
+    """
+
+    def blend(current: dict[str, float], labelled: pl.DataFrame) -> dict[str, float]:
+        if labelled.is_empty():
+            return dict(current)
+        n = labelled.height
+        out = {}
+        for level, value in current.items():
+            seen = float(labelled[level].sum()) if level in labelled.columns else value * n
+            out[level] = min(max((value * strength + seen) / (strength + n), _EPS), 1 - _EPS)
+        return out
+
+    if accepted.is_empty() and rejected.is_empty():
+        return model
+    notes = [*model.notes, f"refined by {accepted.height} accepted, {rejected.height} rejected"]
+    return replace(
+        model,
+        m=blend(model.m, accepted),
+        u=blend(model.u, rejected),
+        method=f"{model.method}+review",
+        notes=notes,
+    )
 
 
 def _ecm(features, groups, levels, notes, check_level) -> Model | None:

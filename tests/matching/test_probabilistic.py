@@ -175,3 +175,23 @@ def test_estimation_uses_em_when_the_night_is_large_enough():
     assert best.str.starts_with("t").all()
     linked = decided.filter(pl.col("decision") == "link")
     assert linked["person_id"].str.starts_with("t").all()  # no stranger linked
+
+
+def test_reviewers_decisions_refine_the_weights():
+    from matching.probabilistic import Model, refine
+
+    model = Model(
+        groups={"name": ("name_exact",), "sex": ("sex_equal",)},
+        m={"name_exact": 0.7, "sex_equal": 0.9},
+        u={"name_exact": 0.1, "sex_equal": 0.5},
+        prior=0.01,
+    )
+    accepted = pl.DataFrame({"name_exact": [1] * 50, "sex_equal": [1] * 50})
+    rejected = pl.DataFrame({"name_exact": [1] * 50, "sex_equal": [0] * 50})
+    better = refine(model, accepted, rejected, strength=50)
+    # m: (0.7·50 + 50) / 100 = 0.85; u: (0.1·50 + 50) / 100 = 0.55 for names
+    assert better.m["name_exact"] == pytest.approx(0.85)
+    assert better.u["name_exact"] == pytest.approx(0.55)
+    assert better.u["sex_equal"] == pytest.approx(0.25)
+    assert better.level_weight("sex_equal") > model.level_weight("sex_equal")
+    assert refine(model, accepted.clear(), rejected.clear()) is model
