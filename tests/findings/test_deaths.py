@@ -218,3 +218,36 @@ def test_same_named_visit_without_id_after_death_goes_to_review():
     typo = dict(other)
     typo["visits"] = other["visits"].with_columns(id_clean=pl.lit("222405194501010012"))
     assert one(deaths_to_deregister(typo, AS_OF, POLICY))["decision"] == "review"
+
+
+def test_suspension_after_the_death_keeps_the_subsidy():
+    n = night(
+        resident_roster=[roster(status="暂停")],
+        hukou=[hukou_dead()],
+        status_changes=[
+            {
+                "pension_no": "P1",
+                "status_before": "待遇领取",
+                "status_after": "暂停",
+                "changed_date": D("2026-04-20"),  # suspended because of the death, later
+            }
+        ],
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["status_at_death"] == "待遇领取"
+    assert row["funeral_subsidy"] == Decimal("600.00")
+
+
+def test_custody_ending_the_day_before_death_does_not_remove_the_subsidy():
+    n = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],  # died 2026-03-15
+        custody=[{"citizen_id": A, "start_date": D("2025-01-01"), "end_date": D("2026-03-14")}],
+    )
+    assert one(deaths_to_deregister(n, AS_OF, POLICY))["funeral_subsidy"] == Decimal("600.00")
+    covering = night(
+        resident_roster=[roster()],
+        hukou=[hukou_dead()],
+        custody=[{"citizen_id": A, "start_date": D("2025-01-01"), "end_date": D("2026-03-15")}],
+    )
+    assert one(deaths_to_deregister(covering, AS_OF, POLICY))["funeral_subsidy"] == Decimal("0.00")

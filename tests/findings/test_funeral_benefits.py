@@ -88,3 +88,23 @@ def test_subsidy_found_by_pension_number_when_id_is_mangled():
         ],
     )
     assert kinds(duplicate_funeral_benefits(n)) == {("e", "duplicate_resident"): Decimal("600.00")}
+
+
+def test_fuxu_and_resident_subsidy_is_a_duplicate_of_the_other_scheme():
+    n = night(
+        resident_roster=[{"citizen_id": "f", "pension_no": "P6", "status": "待遇领取"}],
+        hukou=[{"citizen_id": "f", "hukou_status": "死亡", "death_date": D("2026-02-01")}],
+        funeral_subsidies=[subsidy("f", "P6", "2026-03-01")],
+        pension_fuxu=[
+            {
+                "citizen_id": "f",
+                "category": "因病死亡",
+                "paid_date": D("2026-03-10"),
+                "amount": "20000.00",
+            }
+        ],
+    )
+    out = duplicate_funeral_benefits(n)
+    assert kinds(out) == {("f", "duplicate_other_scheme"): Decimal("600.00")}
+    schemes = [p["scheme"] for p in out.row(0, named=True)["payments"]]
+    assert schemes == [RES, "一次性抚恤金"]
