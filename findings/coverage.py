@@ -17,10 +17,15 @@ __all__ = ["coverage_by_area"]
 
 
 def coverage_by_area(
-    linked: dict[str, pl.DataFrame], as_of: dt.date, policy: Policy
+    linked: dict[str, pl.DataFrame],
+    as_of: dt.date,
+    policy: Policy,
+    residents: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The `coverage_by_area` rows of one night (without run_id)."""
-    residents = residents_16_plus(linked, as_of, policy.enrollment_min_age)
+    """The `coverage_by_area` rows of one night (without run_id); `residents`
+    is `residents_16_plus(...)` when the caller has it already."""
+    if residents is None:
+        residents = residents_16_plus(linked, as_of, policy.enrollment_min_age)
     return (
         residents.group_by("township", "village")
         .agg(

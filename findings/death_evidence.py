@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["DEATH_SOURCES", "UNCERTAIN_METHODS", "death_reports", "summarise_evidence"]
+__all__ = [
+    "DEATH_SOURCES",
+    "UNCERTAIN_METHODS",
+    "death_evidence",
+    "death_reports",
+    "summarise_evidence",
+]
 
 # Links made on name and birth date rather than the ID (a reviewer's link is certain).
 UNCERTAIN_METHODS = ("attributes", "probabilistic")
@@ -53,6 +59,12 @@ def death_reports(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(
         [_reports_of(s, linked.get(s)) for s in DEATH_SOURCES], how="vertical_relaxed"
     ).cast(_REPORT_SCHEMA)
+
+
+def death_evidence(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The night's death evidence per person (see `summarise_evidence`); the rules that
+    need it share one computation through `findings.night`."""
+    return summarise_evidence(death_reports(linked), linked["visits"])
 
 
 def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:

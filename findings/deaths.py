@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from findings.custody import in_custody_on
-from findings.death_evidence import death_reports, summarise_evidence
+from findings.death_evidence import death_evidence
 from findings.settlement import settle_deceased
 from findings.status_at_death import status_on
 from matching.names import add_name_keys
@@ -166,10 +166,15 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
 
 
 def deaths_to_deregister(
-    linked: dict[str, pl.DataFrame], as_of: dt.date, policy: Policy
+    linked: dict[str, pl.DataFrame],
+    as_of: dt.date,
+    policy: Policy,
+    evidence: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The `deaths_to_deregister` rows of one night (without run_id)."""
-    evidence = summarise_evidence(death_reports(linked), linked["visits"])
+    """The `deaths_to_deregister` rows of one night (without run_id); `evidence` is
+    `death_evidence(linked)` when the caller has it already."""
+    if evidence is None:
+        evidence = death_evidence(linked)
     roster = linked["resident_roster"]
     candidates = (
         roster.filter(pl.col("status").is_in(ACTIVE_STATUSES) & pl.col("person_id").is_not_null())

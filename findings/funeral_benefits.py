@@ -19,7 +19,7 @@ from decimal import Decimal
 import polars as pl
 
 from findings.custody import in_custody_on
-from findings.death_evidence import death_reports, summarise_evidence
+from findings.death_evidence import death_evidence
 from findings.settlement import MONEY, RECEIVING
 from findings.status_at_death import status_on
 
@@ -86,8 +86,11 @@ def _other_payments(subsidies: pl.DataFrame, fuxu: pl.DataFrame) -> pl.DataFrame
     ).filter(pl.col("person_id").is_not_null())
 
 
-def duplicate_funeral_benefits(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """The `duplicate_funeral_benefits` rows of one night (without run_id)."""
+def duplicate_funeral_benefits(
+    linked: dict[str, pl.DataFrame], evidence: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The `duplicate_funeral_benefits` rows of one night (without run_id); `evidence` is
+    `death_evidence(linked)` when the caller has it already."""
     roster = linked["resident_roster"]
     resident = _resident_payments(linked["funeral_subsidies"], roster)
     others = (
@@ -95,9 +98,9 @@ def duplicate_funeral_benefits(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
         .group_by("person_id")
         .agg(other_payments=pl.col("payment").sort_by(pl.col("payment").struct.field("paid_date")))
     )
-    evidence = summarise_evidence(death_reports(linked), linked["visits"]).select(
-        "person_id", "death_date"
-    )
+    if evidence is None:
+        evidence = death_evidence(linked)
+    evidence = evidence.select("person_id", "death_date")
     people = (
         resident.sort("paid_date")
         .group_by("person_id", maintain_order=True)

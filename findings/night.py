@@ -8,9 +8,11 @@ import logging
 import polars as pl
 
 from findings.coverage import coverage_by_area
+from findings.death_evidence import death_evidence
 from findings.deaths import deaths_to_deregister
 from findings.duplicate_enrollment import duplicate_enrollment
 from findings.funeral_benefits import duplicate_funeral_benefits
+from findings.residents import residents_16_plus
 from findings.uninsured import uninsured_eligible
 from pensionlink.settings import Policy
 
@@ -22,12 +24,15 @@ log = logging.getLogger("pensionlink.findings")
 def night_findings(
     linked: dict[str, pl.DataFrame], as_of: dt.date, policy: Policy
 ) -> dict[str, pl.DataFrame]:
-    """Run every rule over the night's linked sources."""
+    """Run every rule over the night's linked sources; death evidence and the resident
+    population are computed once and shared by the rules that need them."""
+    evidence = death_evidence(linked)
+    residents = residents_16_plus(linked, as_of, policy.enrollment_min_age, evidence)
     tables = {
-        "deaths_to_deregister": deaths_to_deregister(linked, as_of, policy),
-        "uninsured_eligible": uninsured_eligible(linked, as_of, policy),
-        "coverage_by_area": coverage_by_area(linked, as_of, policy),
-        "duplicate_funeral_benefits": duplicate_funeral_benefits(linked),
+        "deaths_to_deregister": deaths_to_deregister(linked, as_of, policy, evidence),
+        "uninsured_eligible": uninsured_eligible(linked, as_of, policy, residents),
+        "coverage_by_area": coverage_by_area(linked, as_of, policy, residents),
+        "duplicate_funeral_benefits": duplicate_funeral_benefits(linked, evidence),
         "duplicate_enrollment": duplicate_enrollment(linked),
     }
     for name, frame in tables.items():

@@ -14,7 +14,7 @@ import datetime as dt
 
 import polars as pl
 
-from findings.death_evidence import death_reports, summarise_evidence
+from findings.death_evidence import death_evidence
 from findings.deaths import ACTIVE_STATUSES
 
 __all__ = ["age_on", "insured_people", "reported_dead", "residents_16_plus"]
@@ -30,9 +30,8 @@ def age_on(birth: pl.Expr, day: dt.date) -> pl.Expr:
     )
 
 
-def reported_dead(linked: dict[str, pl.DataFrame]) -> pl.Series:
-    """Person IDs with a death report that no later health visit contradicts."""
-    evidence = summarise_evidence(death_reports(linked), linked["visits"])
+def reported_dead(evidence: pl.DataFrame) -> pl.Series:
+    """Person IDs with a death report (`death_evidence`) no later health visit contradicts."""
     contradicted = (pl.col("last_visit") > pl.col("death_date")).fill_null(False)
     return evidence.filter(~contradicted)["person_id"]
 
@@ -52,10 +51,13 @@ def insured_people(linked: dict[str, pl.DataFrame]) -> pl.Series:
 
 
 def residents_16_plus(
-    linked: dict[str, pl.DataFrame], as_of: dt.date, min_age: int
+    linked: dict[str, pl.DataFrame],
+    as_of: dt.date,
+    min_age: int,
+    evidence: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per resident aged `min_age`+: person_id, name, township, village, age, insured."""
-    dead = reported_dead(linked)
+    dead = reported_dead(death_evidence(linked) if evidence is None else evidence)
     insured = insured_people(linked)
     hukou = linked["hukou"]
     return (

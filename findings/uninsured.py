@@ -55,10 +55,15 @@ def special_groups(
 
 
 def uninsured_eligible(
-    linked: dict[str, pl.DataFrame], as_of: dt.date, policy: Policy
+    linked: dict[str, pl.DataFrame],
+    as_of: dt.date,
+    policy: Policy,
+    residents: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The `uninsured_eligible` rows of one night (without run_id)."""
-    residents = residents_16_plus(linked, as_of, policy.enrollment_min_age)
+    """The `uninsured_eligible` rows of one night (without run_id); `residents`
+    is `residents_16_plus(...)` when the caller has it already."""
+    if residents is None:
+        residents = residents_16_plus(linked, as_of, policy.enrollment_min_age)
     groups = special_groups(linked, as_of, policy.severe_disability_grades)
     uninsured = residents.filter(~pl.col("insured")).join(groups, on="person_id", how="left")
     has_group = pl.col("special_groups").list.len().fill_null(0) > 0
