@@ -34,7 +34,16 @@ FUNERAL_KINDS = (
     "ineligible_suspended",
     "duplicate_other_scheme",
 )
-COLUMNS = ("citizen_id", "pension_no", "name", "kind", "payments", "amount_to_recover")
+COLUMNS = (
+    "citizen_id",
+    "pension_no",
+    "name",
+    "township",
+    "village",
+    "kind",
+    "payments",
+    "amount_to_recover",
+)
 _PAYMENT = pl.Struct({"scheme": pl.String, "paid_date": pl.Date, "amount": MONEY})
 
 
@@ -158,4 +167,25 @@ def duplicate_funeral_benefits(
                 amount_to_recover=amount.cast(MONEY),
             )
         )
-    return pl.concat(rows).select(COLUMNS).sort("pension_no", "kind")
+    return (
+        _with_area(pl.concat(rows), roster, linked["hukou"])
+        .select(COLUMNS)
+        .sort("pension_no", "kind")
+    )
+
+
+def _with_area(found: pl.DataFrame, roster: pl.DataFrame, hukou: pl.DataFrame) -> pl.DataFrame:
+    """Township and village for the township's report: the roster's, else the hukou's."""
+    by_no = roster.filter(pl.col("pension_no").is_not_null()).unique("pension_no", keep="first")
+    by_person = hukou.filter(pl.col("person_id").is_not_null()).unique("person_id", keep="first")
+    return (
+        found.join(
+            by_no.select("pension_no", _t1="township", _v1="village"), on="pension_no", how="left"
+        )
+        .join(
+            by_person.select(citizen_id="person_id", _t2="township", _v2="village"),
+            on="citizen_id",
+            how="left",
+        )
+        .with_columns(township=pl.coalesce("_t1", "_t2"), village=pl.coalesce("_v1", "_v2"))
+    )

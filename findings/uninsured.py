@@ -3,7 +3,10 @@
 Category, first that applies (RULES.md §2): `government_paid` for 低保/特困供养
 recipients, 重度残疾 (grades in the policy) and the poverty registry (脱贫户/监测户) —
 the government pays their lowest grade; `back_payment` from benefit age, with the city's
-advance `min(required_years × min_annual_contribution, advance_cap)`; else `standard`.
+advance `min(required_years × min_annual_contribution, advance_cap)`, repaid by withholding
+the whole estimated monthly pension (基础养老金 + 个人账户 ÷ 139) for `repay_months`;
+else `standard`. Each row says why the person counts as not insured (未参保依据): on
+neither roster, or a residents' roster record 终止 with its date and reason.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from findings.residents import residents_16_plus
 from findings.settlement import MONEY
 from pensionlink.settings import Policy
 
-__all__ = ["special_groups", "uninsured_eligible"]
+__all__ = ["not_insured_evidence", "special_groups", "uninsured_eligible"]
+
+NOT_ON_ROSTERS = "不在城乡居保、职工养老保险参保名册"
 
 COLUMNS = (
     "citizen_id",
@@ -27,6 +32,8 @@ COLUMNS = (
     "category",
     "special_groups",
     "advance_amount",
+    "monthly_pension_estimate",
+    "repay_months",
     "evidence",
 )
 
@@ -54,6 +61,35 @@ def special_groups(
     return memberships.group_by("person_id").agg(special_groups=pl.col("group").unique().sort())
 
 
+def not_insured_evidence(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """person_id → why a resident off the active rosters is not insured: a residents'
+    roster record 终止 (with the date and reason of the last change to 终止), else absent."""
+    changes = (
+        linked["status_changes"]
+        .filter(pl.col("status_after") == "终止")
+        .sort("changed_date", nulls_last=False)
+        .group_by("pension_no")
+        .agg(pl.col("changed_date").last(), pl.col("reason").last())
+    )
+    terminated = (
+        linked["resident_roster"]
+        .filter(pl.col("person_id").is_not_null() & (pl.col("status") == "终止"))
+        .join(changes, on="pension_no", how="left")
+        .with_columns(
+            text=pl.concat_str(
+                pl.lit("城乡居保参保记录已终止（"),
+                pl.col("changed_date").dt.strftime("%Y-%m-%d").fill_null("终止日期未报送"),
+                pl.lit("，原因："),
+                pl.col("reason").fill_null("未报送"),
+                pl.lit("），且不在职工养老保险参保名册"),
+            )
+        )
+    )
+    return terminated.group_by("person_id").agg(
+        evidence=pl.col("text").unique().sort().str.join("；")
+    )
+
+
 def uninsured_eligible(
     linked: dict[str, pl.DataFrame],
     as_of: dt.date,
@@ -65,7 +101,11 @@ def uninsured_eligible(
     if residents is None:
         residents = residents_16_plus(linked, as_of, policy.enrollment_min_age)
     groups = special_groups(linked, as_of, policy.severe_disability_grades)
-    uninsured = residents.filter(~pl.col("insured")).join(groups, on="person_id", how="left")
+    uninsured = (
+        residents.filter(~pl.col("insured"))
+        .join(groups, on="person_id", how="left")
+        .join(not_insured_evidence(linked), on="person_id", how="left")
+    )
     has_group = pl.col("special_groups").list.len().fill_null(0) > 0
     category = (
         pl.when(has_group)
@@ -74,16 +114,19 @@ def uninsured_eligible(
         .then(pl.lit("back_payment"))
         .otherwise(pl.lit("standard"))
     )
+    back_payment = pl.col("category") == "back_payment"
     return (
         uninsured.with_columns(
             category=category,
             special_groups=pl.col("special_groups").fill_null(pl.lit([], pl.List(pl.String))),
         )
         .with_columns(
-            advance_amount=pl.when(pl.col("category") == "back_payment").then(
-                pl.lit(policy.advance_amount, MONEY)
+            advance_amount=pl.when(back_payment).then(pl.lit(policy.advance_amount, MONEY)),
+            monthly_pension_estimate=pl.when(back_payment).then(
+                pl.lit(policy.monthly_pension_estimate, MONEY)
             ),
-            evidence=pl.lit("户籍正常，未见死亡信息，不在居民养老保险或职工养老保险参保名册"),
+            repay_months=pl.when(back_payment).then(pl.lit(policy.repay_months, pl.Int32)),
+            evidence=pl.col("evidence").fill_null(NOT_ON_ROSTERS),
             citizen_id="person_id",
         )
         .select(COLUMNS)

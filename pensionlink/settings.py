@@ -7,14 +7,18 @@ values apply, so a run for any as-of date uses the values in force then (政策�
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tomllib
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 __all__ = ["BUNDLED_POLICY", "Policy", "PolicyError", "Settings", "load_policy"]
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.toml")
+
+log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
 
 
 class PolicyError(ValueError):
@@ -34,11 +38,30 @@ class Policy:
     enrollment_min_age: int
     severe_disability_grades: tuple[int, ...]
     death_date_conflict_days: int
+    basic_pension: Decimal
+    account_divisor: int
+
+    @property
+    def back_payment(self) -> Decimal:
+        """补缴金额: the missing years at the lowest grade, paid at once into the account."""
+        return self.required_years * self.min_annual_contribution
 
     @property
     def advance_amount(self) -> Decimal:
         """缴费资金垫付额: min(required years × lowest grade, cap)."""
-        return min(self.required_years * self.min_annual_contribution, self.advance_cap)
+        return min(self.back_payment, self.advance_cap)
+
+    @property
+    def monthly_pension_estimate(self) -> Decimal:
+        """预计月养老金 of a new back-payer: 基础养老金 + 个人账户 ÷ 计发月数 (139)."""
+        account = (self.back_payment / self.account_divisor).quantize(CENT, ROUND_HALF_UP)
+        return self.basic_pension + account
+
+    @property
+    def repay_months(self) -> int:
+        """垫付偿还月数: whole monthly pensions withheld until the advance is repaid."""
+        months = self.advance_amount / self.monthly_pension_estimate
+        return int(months.to_integral_value(ROUND_CEILING))
 
 
 _CONVERT = {
@@ -50,7 +73,12 @@ _CONVERT = {
     "enrollment_min_age": int,
     "severe_disability_grades": lambda v: tuple(int(g) for g in v),
     "death_date_conflict_days": int,
+    "basic_pension": Decimal,
+    "account_divisor": int,
 }
+# Operational parameters the contract does not list: a policy file without them takes
+# the bundled values (with a warning) rather than stopping the night.
+_BUNDLED_FALLBACK = ("death_date_conflict_days", "basic_pension", "account_divisor")
 
 
 def load_policy(as_of: dt.date, path: Path | None = None) -> Policy:
@@ -64,6 +92,10 @@ def load_policy(as_of: dt.date, path: Path | None = None) -> Policy:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
     values: dict[str, object] = {}
     for name, convert in _CONVERT.items():
+        if name not in doc and name in _BUNDLED_FALLBACK and Path(path) != BUNDLED_POLICY:
+            log.warning("%s: no '%s'; using the bundled policy's value", path, name)
+            values[name] = getattr(load_policy(as_of), name)
+            continue
         entries = doc.get(name, {}).get("values", [])
         in_force = [e for e in entries if _start(e, name, path) <= as_of]
         if not in_force:

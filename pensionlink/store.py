@@ -85,10 +85,24 @@ class Warehouse:
             exists = self.con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [history]
             ).fetchone()[0]
-            if exists:
-                continue
-            self.con.execute(f"CREATE TABLE {history} AS FROM {table} LIMIT 0")
+            if not exists:
+                self.con.execute(f"CREATE TABLE {history} AS FROM {table} LIMIT 0")
+            else:
+                self._add_missing_columns(table, history)
             self._copy_comments(table, history)
+
+    def _add_missing_columns(self, source: str, target: str) -> None:
+        """Columns added to a table after its history began are added to the history too
+        (empty for earlier nights)."""
+        missing = self.con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+            "AND column_name NOT IN "
+            "(SELECT column_name FROM duckdb_columns() WHERE table_name = ?) "
+            "ORDER BY column_index",
+            [source, target],
+        ).fetchall()
+        for column, data_type in missing:
+            self.con.execute(f'ALTER TABLE {target} ADD COLUMN "{column}" {data_type}')
 
     def _copy_comments(self, source: str, target: str) -> None:
         (table_comment,) = self.con.execute(

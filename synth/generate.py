@@ -594,6 +594,9 @@ def _status_history(rng: np.random.Generator, p: People, life: Lives) -> None:
         (to_employee, _between(rng, as_of - 700, as_of - 5, n), TERMINATED, "转入企业职工养老保险")
     )
     life.employee |= to_employee
+    # A few living contributors stop (本人申请终止) while still registered: uninsured again.
+    stops = _chance(rng, 0.003, alive & ~rec & ~life.moved & ~to_employee)
+    events.append((stops, _between(rng, as_of - 700, as_of - 5, n), TERMINATED, "本人申请终止"))
 
     pid = np.concatenate([np.flatnonzero(m) for m, *_ in events])
     day = np.concatenate([d[m] for m, d, *_ in events])

@@ -16,3 +16,8 @@ COMMENT ON COLUMN duplicate_funeral_benefits.kind IS '问题类型：duplicate_r
 COMMENT ON COLUMN duplicate_funeral_benefits.payments IS '涉及的发放记录（险种、发放日期、金额）';
 COMMENT ON COLUMN duplicate_funeral_benefits.amount_to_recover IS '应追回金额（元）';
 COMMENT ON COLUMN duplicate_funeral_benefits.run_id IS '批次号';
+-- Added after the first release: the area, so each township's report carries its cases.
+ALTER TABLE duplicate_funeral_benefits ADD COLUMN IF NOT EXISTS township VARCHAR;
+ALTER TABLE duplicate_funeral_benefits ADD COLUMN IF NOT EXISTS village VARCHAR;
+COMMENT ON COLUMN duplicate_funeral_benefits.township IS '乡镇街道（参保登记，缺失时取户籍）';
+COMMENT ON COLUMN duplicate_funeral_benefits.village IS '村社区（参保登记，缺失时取户籍）';

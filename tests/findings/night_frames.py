@@ -54,6 +54,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "status_before": pl.String,
         "status_after": pl.String,
         "changed_date": pl.Date,
+        "reason": pl.String,
     },
     "pension_payments": {"pension_no": pl.String, "pay_month": pl.Date, "amount": MONEY},
     "funeral_subsidies": {

@@ -37,6 +37,10 @@ HUKOU = [
     person("dead", "1940-01-01"),  # death certificate, no later visit
     person("alive", "1941-01-01"),  # funeral record contradicted by a later visit
     person("severe", "2000-01-01", village="北兴村"),  # grade-2 disability
+    person("sixteen", "2010-11-28", village="北兴村"),  # 16th birthday on the as-of date
+    person("sixty", "1966-11-28", village="北兴村"),  # 60th birthday on the as-of date
+    person("fiftynine", "1966-11-29", village="北兴村"),  # 60 tomorrow → still standard
+    person("retiree", "1955-03-01", village="北兴村"),  # employee roster 退休 → insured
 ]
 NIGHT = night(
     hukou=HUKOU,
@@ -45,10 +49,22 @@ NIGHT = night(
         {"citizen_id": "plain", "category": "城市低保", "end_date": D("2025-01-01")},
     ],
     disabled=[{"citizen_id": "severe", "grade": 2}, {"citizen_id": "plain", "grade": 3}],
-    employee_roster=[{"citizen_id": "worker", "status": "在职"}],
+    employee_roster=[
+        {"citizen_id": "worker", "status": "在职"},
+        {"citizen_id": "retiree", "status": "退休"},
+    ],
     resident_roster=[
         {"citizen_id": "resident", "pension_no": "P1", "status": "待遇领取"},
         {"citizen_id": "ended", "pension_no": "P2", "status": "终止"},
+    ],
+    status_changes=[
+        {"pension_no": "P2", "status_after": "暂停", "changed_date": D("2024-02-01")},
+        {
+            "pension_no": "P2",
+            "status_after": "终止",
+            "changed_date": D("2025-06-30"),
+            "reason": "本人申请终止",
+        },
     ],
     death_certificates=[{"citizen_id": "dead", "death_date": D("2026-01-01")}],
     funeral=[{"citizen_id": "alive", "death_date": D("2026-01-01")}],
@@ -59,7 +75,17 @@ NIGHT = night(
 def test_uninsured_people_and_categories():
     out = uninsured_eligible(NIGHT, AS_OF, POLICY)
     got = {r["citizen_id"]: r for r in out.iter_rows(named=True)}
-    assert set(got) == {"old", "dibao", "plain", "ended", "alive", "severe"}
+    assert set(got) == {
+        "old",
+        "dibao",
+        "plain",
+        "ended",
+        "alive",
+        "severe",
+        "sixteen",
+        "sixty",
+        "fiftynine",
+    }  # not: teen (15), worker, retiree, resident (insured), moved (迁出), dead
     assert got["old"]["category"] == "back_payment"
     assert got["old"]["advance_amount"] == Decimal("1000.00")  # min(15 × 100, 1000)
     assert got["old"]["age"] == 76
@@ -69,6 +95,33 @@ def test_uninsured_people_and_categories():
     assert got["plain"]["category"] == "standard"  # 低保 ended, grade 3 is not severe
     assert got["plain"]["age"] == 46 and got["plain"]["advance_amount"] is None
     assert got["alive"]["category"] == "back_payment"
+    assert (got["sixteen"]["age"], got["sixteen"]["category"]) == (16, "standard")
+    assert (got["sixty"]["age"], got["sixty"]["category"]) == (60, "back_payment")
+    assert (got["fiftynine"]["age"], got["fiftynine"]["category"]) == (59, "standard")
+
+
+def test_back_payers_carry_the_advance_and_its_repayment():
+    row = (
+        uninsured_eligible(NIGHT, AS_OF, POLICY)
+        .filter(pl.col("citizen_id") == "old")
+        .row(0, named=True)
+    )
+    # 基础养老金 143 (2025 on) + 15 × 100 ÷ 139 = 143 + 10.79; 1000 ÷ 153.79 = 6.5 → 7 months
+    assert row["monthly_pension_estimate"] == Decimal("153.79")
+    assert row["repay_months"] == 7
+    standard = uninsured_eligible(NIGHT, AS_OF, POLICY).filter(pl.col("category") != "back_payment")
+    assert standard["repay_months"].null_count() == standard.height
+
+
+def test_evidence_says_why_not_insured():
+    got = {
+        r["citizen_id"]: r["evidence"]
+        for r in uninsured_eligible(NIGHT, AS_OF, POLICY).iter_rows(named=True)
+    }
+    assert got["ended"] == (
+        "城乡居保参保记录已终止（2025-06-30，原因：本人申请终止），且不在职工养老保险参保名册"
+    )
+    assert got["old"] == "不在城乡居保、职工养老保险参保名册"
 
 
 def test_coverage_counts_each_village():
@@ -76,13 +129,16 @@ def test_coverage_counts_each_village():
     rows = {r["village"]: r for r in out.iter_rows(named=True)}
     centre = rows["中心社区"]
     # 16+: old dibao plain worker resident ended alive = 7; insured: worker, resident.
+    # (moved 迁出, dead and teen 15 are not counted)
     assert (centre["residents_16_plus"], centre["insured"], centre["uninsured_eligible"]) == (
         7,
         2,
         5,
     )
     assert centre["coverage_rate"] == round(2 / 7, 4)
-    assert rows["北兴村"]["coverage_rate"] == 0.0
+    # 北兴村: severe sixteen sixty fiftynine retiree = 5, retiree insured
+    north = rows["北兴村"]
+    assert (north["residents_16_plus"], north["insured"], north["coverage_rate"]) == (5, 1, 0.2)
 
 
 def test_age_on_counts_completed_years():

@@ -49,3 +49,24 @@ def test_no_value_in_force_stops_with_a_clear_message(tmp_path):
     f.write_text(POLICY.replace("[benefit_age]\nvalues = [{ from = 2021-01-01, value = 60 }]", ""))
     with pytest.raises(PolicyError, match="benefit_age"):
         load_policy(dt.date(2026, 1, 1), f)
+
+
+def test_back_payer_pension_estimate_and_repayment_by_date():
+    # 2026: 基础养老金 143 + 1500 ÷ 139 (10.79) = 153.79; 1000 ÷ 153.79 = 6.50 → 7 months
+    p = load_policy(dt.date(2026, 11, 28))
+    assert (p.monthly_pension_estimate, p.repay_months) == (Decimal("153.79"), 7)
+    # 2023: 103 + 10.79 = 113.79; 1000 ÷ 113.79 = 8.79 → 9 months
+    p = load_policy(dt.date(2023, 6, 1))
+    assert (p.monthly_pension_estimate, p.repay_months) == (Decimal("113.79"), 9)
+
+
+def test_file_without_operational_parameters_takes_the_bundled_ones(tmp_path, caplog):
+    f = tmp_path / "policy.toml"
+    f.write_text(POLICY, encoding="utf-8")  # no basic_pension / account_divisor
+    p = load_policy(dt.date(2026, 11, 28), f)
+    assert (p.basic_pension, p.account_divisor) == (Decimal("143.00"), 139)
+    assert "basic_pension" in caplog.text
+    # present but not yet in force still stops the run
+    f.write_text(POLICY + '[basic_pension]\nvalues = [{ from = 2027-01-01, value = "150" }]\n')
+    with pytest.raises(PolicyError, match="basic_pension"):
+        load_policy(dt.date(2026, 11, 28), f)
