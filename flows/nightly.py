@@ -1,4 +1,4 @@
-"""The nightly flow (夜间比对): read → check → link → find → publish.
+"""The nightly flow (夜间比对): read → check → link → find → publish → report.
 
 It reads like the pipeline's table of contents; the work is in plain functions
 (`connectors.read_night`, `matching.link_night`, `findings.night_findings`,
@@ -22,6 +22,7 @@ from expectations import validate_night
 from findings import night_findings, source_quality
 from matching import link_night
 from matching.review import DECISION_SCHEMA
+from pensionlink.reports import ReportFiles, load_report_data, write_reports
 from pensionlink.run_record import run_frame, summarise
 from pensionlink.settings import Policy, Settings, load_policy
 from pensionlink.store import WarehouseSnapshots, open_warehouse
@@ -84,6 +85,30 @@ def publish_task(
         warehouse.publish(run, tables, night.accepted)
 
 
+@task(
+    name="生成报表 report",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=transient_io,
+    cache_policy=NO_CACHE,
+)
+def report_task(db: Path) -> ReportFiles:
+    return write_night_reports(db)
+
+
+def write_night_reports(db: Path) -> ReportFiles:
+    """The morning's reports for the night just published, in `reports/<as-of>/` beside
+    the database (each night its own folder, so earlier reports are kept)."""
+    with open_warehouse(db, read_only=True) as warehouse:
+        data = load_report_data(warehouse)
+    return write_reports(data, reports_dir(db) / f"{data.as_of:%Y-%m-%d}")
+
+
+def reports_dir(db: Path) -> Path:
+    """Where the nightly reports go: beside the database."""
+    return Path(db).parent / "reports"
+
+
 def read_with_snapshots(extracts: Path, db: Path) -> NightExtract:
     """Read the drop folder, with the warehouse's last accepted deliveries standing in
     for sources missing or rejected tonight (and for unchanged files)."""
@@ -96,7 +121,13 @@ def read_with_snapshots(extracts: Path, db: Path) -> NightExtract:
 def run_night(settings: Settings) -> dict:
     """One night as plain function calls; the flow below runs the same steps as tasks."""
     return _pipeline(
-        settings, read_with_snapshots, validate_night, link_night, night_findings, publish_task.fn
+        settings,
+        read_with_snapshots,
+        validate_night,
+        link_night,
+        night_findings,
+        publish_task.fn,
+        write_night_reports,
     )
 
 
@@ -116,7 +147,7 @@ def data_docs_dir(db: Path) -> Path:
     return Path(db).parent / "data-docs"
 
 
-def _pipeline(settings: Settings, read, check, link, find, publish) -> dict:
+def _pipeline(settings: Settings, read, check, link, find, publish, report) -> dict:
     started = dt.datetime.now()
     stages: list[tuple[str, float]] = []
 
@@ -147,6 +178,13 @@ def _pipeline(settings: Settings, read, check, link, find, publish) -> dict:
     timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
     summary = summarise(run, tables)
     summary["stages"]["publish"] = stages[-1][1]  # after the run row was written
+    try:  # the night is published: a report that fails to write must not undo that
+        files = timed("report", "生成报表 writing reports", report, settings.db)
+        summary["stages"]["report"] = stages[-1][1]
+        summary["reports"] = str(files.summary.parent if files.summary else "")
+    except (OSError, duckdb.Error) as exc:
+        log.error("报表未生成 reports not written: %s", exc)
+        summary["reports"] = None
     return summary
 
 
@@ -160,4 +198,6 @@ def nightly(extracts: str, db: str, as_of: str | None = None, policy: str | None
         as_of=day,
         policy=load_policy(day, Path(policy) if policy else None),
     )
-    return _pipeline(settings, read_task, check_task, link_task, findings_task, publish_task)
+    return _pipeline(
+        settings, read_task, check_task, link_task, findings_task, publish_task, report_task
+    )

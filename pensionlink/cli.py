@@ -131,6 +131,8 @@ def _print_summary(s: dict, db: Path) -> None:
         stood_in = "上次有效数据顶替 last accepted delivery used" if entry["stale"] else "空 empty"
         lines.append(f"  未读取 not read — {entry['source']}: {entry['note']} → {stood_in}")
     lines.append(f"  数据校验报告 data docs: {db.parent / 'data-docs' / 'index.html'}")
+    if s.get("reports"):
+        lines.append(f"  报表 reports: {s['reports']}")
     typer.echo("\n".join(lines))
 
 
@@ -213,6 +215,59 @@ try a query:    .venv/bin/python -c "import duckdb; duckdb.connect('{db}', \\
     FROM deaths_to_deregister GROUP BY decision;
   SELECT kind, count(*), sum(amount_to_recover) FROM duplicate_funeral_benefits GROUP BY kind;"""
     )
+
+
+@app.command()
+def report(
+    db: Annotated[Path, typer.Option(help="the database a run published into")],
+    out: Annotated[Path, typer.Option(help="folder to write the reports into")],
+    township: Annotated[
+        str | None, typer.Option(help="only this township's spreadsheet, e.g. 龙门街道")
+    ] = None,
+) -> None:
+    """Write the bureau's reports for the latest night: a spreadsheet per township
+    (待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率) and an HTML summary."""
+    import duckdb
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from pensionlink.reports import (
+        NothingPublished,
+        UnknownTownship,
+        load_report_data,
+        report_steps,
+        write_reports,
+    )
+    from pensionlink.store import open_warehouse
+
+    if not db.is_file():
+        raise _fail(f"{db}: no such database")
+    try:
+        with open_warehouse(db, read_only=True) as warehouse:
+            data = load_report_data(warehouse)
+    except NothingPublished as exc:
+        raise _fail(f"{db}: {exc}") from None
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise _fail(f"{db}: cannot read the results ({first})") from None
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as progress:
+        bar = progress.add_task("写报表 writing", total=report_steps(data, township))
+
+        done = [0]
+
+        def step(name: str) -> None:  # told before each file: the ones before it are done
+            progress.update(bar, description=f"写报表 {name}", completed=done[0])
+            done[0] += 1
+
+        try:
+            files = write_reports(data, out, township, on_step=step)
+        except UnknownTownship as exc:
+            raise _fail(str(exc)) from None
+        progress.update(bar, completed=done[0])
+    typer.echo(f"wrote {len(files.workbooks)} spreadsheet(s) for {data.as_of} into {out}")
+    if files.summary:
+        typer.echo(f"  汇总 summary: {files.summary}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

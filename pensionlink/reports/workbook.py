@@ -1,0 +1,204 @@
+"""One spreadsheet per township (乡镇核查表) for the staff who act on the findings.
+
+Four sheets — 待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率 — each a plain table with
+Chinese headers, the header row frozen, filters on, widths set to the content, money as
+numbers with two decimals and a 合计 row below the table (after one empty row, so
+sorting and filtering never move it). IDs arrive masked (前6后4) from `ReportData`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from pensionlink.reports.data import ReportData
+from pensionlink.reports.labels import CATEGORY, DECISION, EVIDENCE, FUNERAL_KIND, SCHEME
+
+__all__ = ["SHEETS", "write_township_workbook"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One spreadsheet column: the frame column, its Chinese header, how to show it."""
+
+    key: str
+    header: str
+    kind: str = "text"  # text | int | money | date | rate
+    total: bool = False  # summed in the 合计 row
+
+
+DEATH_COLUMNS = (
+    Column("village", "村社区"),
+    Column("name", "姓名"),
+    Column("citizen_id", "公民身份号码"),
+    Column("pension_no", "个人编号"),
+    Column("roster_status", "当前参保状态"),
+    Column("death_date", "死亡日期", "date"),
+    Column("evidence_text", "死亡信息来源"),
+    Column("decision_text", "处理意见"),
+    Column("reason", "需核实原因"),
+    Column("status_at_death", "死亡时参保状态"),
+    Column("overpaid_months", "多发月数", "int", total=True),
+    Column("overpaid_amount", "多发待遇（元）", "money", total=True),
+    Column("funeral_subsidy", "丧葬补助金（元）", "money", total=True),
+    Column("account_balance", "个人账户余额（元）", "money", total=True),
+    Column("net_to_heirs", "应付法定领取人（元）", "money", total=True),
+    Column("to_recover", "应追回（元）", "money", total=True),
+)
+UNINSURED_COLUMNS = (
+    Column("village", "村社区"),
+    Column("name", "姓名"),
+    Column("citizen_id", "公民身份号码"),
+    Column("age", "年龄", "int"),
+    Column("category_text", "类别"),
+    Column("groups_text", "特殊群体"),
+    Column("advance_amount", "垫付金额（元）", "money", total=True),
+    Column("monthly_pension_estimate", "预计月养老金（元）", "money"),
+    Column("repay_months", "垫付偿还月数", "int"),
+    Column("evidence", "未参保依据"),
+)
+FUNERAL_COLUMNS = (
+    Column("village", "村社区"),
+    Column("name", "姓名"),
+    Column("citizen_id", "公民身份号码"),
+    Column("pension_no", "个人编号"),
+    Column("kind_text", "问题类型"),
+    Column("payments_text", "涉及发放记录"),
+    Column("amount_to_recover", "应追回金额（元）", "money", total=True),
+)
+COVERAGE_COLUMNS = (
+    Column("village", "村社区"),
+    Column("residents_16_plus", "年满16周岁户籍人口", "int", total=True),
+    Column("insured", "已参保", "int", total=True),
+    Column("uninsured_eligible", "应保未保", "int", total=True),
+    Column("coverage_rate", "参保率", "rate"),
+)
+#: sheet name → its columns, in the order the sheets appear.
+SHEETS = {
+    "待注销人员": DEATH_COLUMNS,
+    "应保未保人员": UNINSURED_COLUMNS,
+    "丧葬补助金核查": FUNERAL_COLUMNS,
+    "覆盖率": COVERAGE_COLUMNS,
+}
+FORMATS = {
+    "text": {},
+    "int": {"num_format": "0"},
+    "money": {"num_format": "#,##0.00"},
+    "date": {"num_format": "yyyy-mm-dd"},
+    "rate": {"num_format": "0.00%"},
+}
+
+
+def write_township_workbook(path: Path, township: str, data: ReportData) -> Path:
+    """Write the township's workbook to `path`; `data` is already `for_township(...)`."""
+    frames = _sheet_frames(data)
+    workbook = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    workbook.set_properties(
+        {
+            "title": f"{township} 城乡居保数据比对核查表（截至 {data.as_of:%Y-%m-%d}）",
+            "subject": f"批次 {data.run_id}",
+            "company": "龙井市社会保险事业管理局",
+        }
+    )
+    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    formats = {kind: workbook.add_format(spec) for kind, spec in FORMATS.items()}
+    totals = {kind: workbook.add_format({**spec, "bold": True}) for kind, spec in FORMATS.items()}
+    for sheet_name, columns in SHEETS.items():
+        sheet = workbook.add_worksheet(sheet_name)
+        frame = frames[sheet_name]
+        _write_table(sheet, frame, columns, header, formats)
+        _write_totals(sheet, frame, columns, totals)
+        if sheet_name == "覆盖率":
+            _write_coverage_rate_total(sheet, frame, totals["rate"])
+    workbook.close()
+    return path
+
+
+def _sheet_frames(data: ReportData) -> dict[str, pl.DataFrame]:
+    """The findings as the sheets show them: codes turned into the staff's words."""
+    deaths = data.deaths.with_columns(
+        evidence_text=pl.col("evidence").list.eval(pl.element().replace(EVIDENCE)).list.join("、"),
+        decision_text=pl.col("decision").replace(DECISION),
+    )
+    uninsured = data.uninsured.with_columns(
+        category_text=pl.col("category").replace(CATEGORY),
+        groups_text=pl.col("special_groups").list.join("、"),
+    )
+    funeral = data.funeral.with_columns(
+        kind_text=pl.col("kind").replace(FUNERAL_KIND),
+        payments_text=pl.col("payments").map_elements(_payments_text, return_dtype=pl.String),
+    )
+    return {
+        "待注销人员": deaths,
+        "应保未保人员": uninsured,
+        "丧葬补助金核查": funeral,
+        "覆盖率": data.coverage,
+    }
+
+
+def _payments_text(payments: list[dict] | pl.Series | None) -> str:
+    if payments is None:
+        return ""
+    parts = []
+    for p in payments:
+        scheme = SCHEME.get(p["scheme"], p["scheme"])
+        day = p["paid_date"].isoformat() if p["paid_date"] else "日期不详"
+        parts.append(f"{scheme} {day} {p['amount']}元")
+    return "；".join(parts)
+
+
+def _write_table(sheet, frame: pl.DataFrame, columns, header, formats) -> None:
+    for c, column in enumerate(columns):
+        sheet.write_string(0, c, column.header, header)
+        values = frame[column.key].to_list()
+        fmt = formats[column.kind]
+        for r, value in enumerate(values, start=1):
+            _write_cell(sheet, r, c, value, fmt)
+        sheet.set_column(c, c, _width(column, values))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(frame.height, 1), len(columns) - 1)
+
+
+def _write_totals(sheet, frame: pl.DataFrame, columns, totals) -> None:
+    row = frame.height + 2
+    sheet.write_string(row, 0, f"合计（{frame.height} 条）", totals["text"])
+    for c, column in enumerate(columns):
+        if column.total:
+            value = frame[column.key].drop_nulls().sum() if frame.height else 0
+            _write_cell(sheet, row, c, value, totals[column.kind])
+
+
+def _write_coverage_rate_total(sheet, frame: pl.DataFrame, fmt) -> None:
+    residents = frame["residents_16_plus"].sum()
+    rate = round(frame["insured"].sum() / residents, 4) if residents else None
+    _write_cell(sheet, frame.height + 2, len(COVERAGE_COLUMNS) - 1, rate, fmt)
+
+
+def _write_cell(sheet, row: int, col: int, value, fmt) -> None:
+    if value is None:
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
+    elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        sheet.write_number(row, col, float(value), fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+def _width(column: Column, values: list) -> float:
+    """Column width in characters: CJK counts double; long free text is capped."""
+    if column.kind in ("money", "int", "rate", "date"):
+        content = 12
+    else:
+        sample = [_display_len(str(v)) for v in values[:2000] if v is not None]
+        content = max(sample, default=0)
+    return min(max(_display_len(column.header), content) + 2, 60)
+
+
+def _display_len(text: str) -> int:
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
