@@ -23,9 +23,9 @@ from findings import night_findings, source_quality
 from matching import link_night
 from matching.review import DECISION_SCHEMA
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
-from pensionlink.run_record import run_frame, summarise
+from pensionlink.run_record import inputs_fingerprint, run_frame, summarise
 from pensionlink.settings import Policy, Settings, load_policy
-from pensionlink.store import WarehouseSnapshots, open_warehouse
+from pensionlink.store import WarehouseSnapshots, open_warehouse, write_warehouse
 
 __all__ = ["nightly", "run_night"]
 
@@ -81,7 +81,7 @@ def findings_task(
 def publish_task(
     db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame], night: NightExtract
 ) -> None:
-    with open_warehouse(db) as warehouse:
+    with write_warehouse(db) as warehouse:
         warehouse.publish(run, tables, night.accepted)
 
 
@@ -142,6 +142,21 @@ def reviewer_decisions(db: Path) -> pl.DataFrame:
             return pl.DataFrame(schema=DECISION_SCHEMA)
 
 
+def record_failed_run(
+    settings: Settings, started: dt.datetime, stages: list, exc: Exception
+) -> None:
+    """Add a `failed` row to `runs` (the results stay the previous night's). The reason is
+    the one-line message of a rejected delivery, or only the error's type: a library's
+    message might quote a value from the data."""
+    error = str(exc).splitlines()[0] if isinstance(exc, SourceRejected) else type(exc).__name__
+    run = run_frame(settings, None, started, stages, status="failed", error=error)
+    try:
+        with write_warehouse(settings.db) as warehouse:
+            warehouse.record_run(run)
+    except Exception as record_exc:  # the failure itself is what matters; say so and go on
+        log.error("运行记录未写入 could not record the failed run: %s", type(record_exc).__name__)
+
+
 def data_docs_dir(db: Path) -> Path:
     """Where the night's Great Expectations Data Docs go: beside the database."""
     return Path(db).parent / "data-docs"
@@ -158,24 +173,36 @@ def _pipeline(settings: Settings, read, check, link, find, publish, report) -> d
         stages.append((stage, time.perf_counter() - t0))
         return result
 
-    night = timed("read", "读取来源文件 reading extracts", read, settings.extracts, settings.db)
-    validation = timed(
-        "check", "数据校验 checking expectations", check, night.frames, data_docs_dir(settings.db)
-    )
-    decisions = reviewer_decisions(settings.db)
-    linked, links, queue = timed("link", "人员比对 linking records", link, night.frames, decisions)
-    tables = timed(
-        "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
-    )
-    tables = {
-        **tables,
-        "person_links": links,
-        "review_queue": queue,
-        "rejected_rows": night.rejected,
-        "source_quality": source_quality(night.sources, linked, validation),
-    }
-    run = run_frame(settings, night, started, stages)
-    timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
+    try:
+        night = timed("read", "读取来源文件 reading extracts", read, settings.extracts, settings.db)
+        validation = timed(
+            "check",
+            "数据校验 checking expectations",
+            check,
+            night.frames,
+            data_docs_dir(settings.db),
+        )
+        decisions = reviewer_decisions(settings.db)
+        linked, links, queue = timed(
+            "link", "人员比对 linking records", link, night.frames, decisions
+        )
+        tables = timed(
+            "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
+        )
+        tables = {
+            **tables,
+            "person_links": links,
+            "review_queue": queue,
+            "rejected_rows": night.rejected,
+            "source_quality": source_quality(night.sources, linked, validation),
+        }
+        run = run_frame(
+            settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
+        )
+        timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
+    except Exception as exc:
+        record_failed_run(settings, started, stages, exc)
+        raise
     summary = summarise(run, tables)
     summary["stages"]["publish"] = stages[-1][1]  # after the run row was written
     try:  # the night is published: a report that fails to write must not undo that

@@ -270,6 +270,36 @@ def report(
         typer.echo(f"  汇总 summary: {files.summary}")
 
 
+@app.command()
+def serve(
+    drop_root: Annotated[Path, typer.Option(help="folder holding one dated folder per night")],
+    db: Annotated[Path, typer.Option(help="DuckDB file to publish into")],
+    cron: Annotated[str, typer.Option(help="when to run, cron syntax, Beijing time")] = "0 2 * * *",
+    quiet_seconds: Annotated[
+        float, typer.Option(help="a drop folder must be unchanged this long before it is read")
+    ] = 300,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Serve the nightly deployment: on the schedule, process the newest night under the
+    drop root not yet published (runs until stopped with Ctrl-C)."""
+    from prefect.schedules import Cron
+
+    _setup_logging(verbose)
+    if not drop_root.is_dir():
+        raise _fail(f"{drop_root}: no such drop root")
+    try:
+        Cron(cron)
+    except ValueError:
+        raise _fail(f"--cron {cron!r}: expected a cron schedule such as '0 2 * * *'") from None
+    from flows.deployments import serve_nightly
+
+    typer.echo(
+        f"serving pensionlink-drop-root/nightly ({cron}, Asia/Shanghai) on {drop_root} → {db}; "
+        "Ctrl-C stops"
+    )
+    serve_nightly(drop_root, db, cron, quiet_seconds)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()

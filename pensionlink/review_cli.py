@@ -29,12 +29,13 @@ _FIELDS = (
 
 
 def _open(db: Path, read_only: bool):
-    from pensionlink.store import open_warehouse
+    """Read the live file, or write through a staged copy published atomically."""
+    from pensionlink.store import open_warehouse, write_warehouse
 
     if not db.exists():
         typer.echo(f"pensionlink: {db}: no such database (run a night first)", err=True)
         raise typer.Exit(2)
-    return open_warehouse(db, read_only=read_only)
+    return open_warehouse(db, read_only=True) if read_only else write_warehouse(db)
 
 
 @review_app.command("list")

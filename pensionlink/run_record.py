@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import polars as pl
 
 from pensionlink.settings import Settings
 
-__all__ = ["RUN_SOURCE_FIELDS", "run_frame", "summarise"]
+__all__ = ["RUN_SOURCE_FIELDS", "inputs_fingerprint", "run_frame", "summarise"]
 
 RUN_SOURCE_FIELDS = {
     "source": pl.String,
@@ -22,21 +23,43 @@ RUN_SOURCE_FIELDS = {
 }
 
 
+def inputs_fingerprint(settings: Settings, night, decisions: pl.DataFrame) -> str:
+    """What a night's results depend on: the as-of date, each source's file checksum
+    (and whether a snapshot stood in), the policy in force and the reviewers' decisions.
+    Two runs with the same fingerprint give the same findings."""
+    digest = hashlib.sha256()
+    digest.update(settings.as_of.isoformat().encode())
+    for s in sorted(night.sources, key=lambda s: s["source"]):
+        digest.update(f"|{s['source']}:{s.get('checksum')}:{s.get('stale')}".encode())
+    digest.update(repr(settings.policy).encode())
+    digest.update(decisions.sort(decisions.columns).write_csv().encode())
+    return digest.hexdigest()
+
+
 def run_frame(
-    settings: Settings, night, started: dt.datetime, stages: list[tuple[str, float]]
+    settings: Settings,
+    night,
+    started: dt.datetime,
+    stages: list[tuple[str, float]],
+    inputs: str | None = None,
+    status: str = "published",
+    error: str | None = None,
 ) -> pl.DataFrame:
-    """One `runs` row: when, for which date, and what each source delivered."""
-    sources = [{k: s.get(k) for k in RUN_SOURCE_FIELDS} for s in night.sources]
+    """One `runs` row: when, for which date, and what each source delivered (`night` is
+    None for a run that failed before reading everything)."""
+    sources = [{k: s.get(k) for k in RUN_SOURCE_FIELDS} for s in night.sources] if night else []
     return pl.DataFrame(
         {
             "run_id": [started.strftime("%Y%m%dT%H%M%S") + f"-{settings.as_of:%Y%m%d}"],
             "started_at": [started],
             "finished_at": [dt.datetime.now()],
             "as_of": [settings.as_of],
-            "status": ["published"],
+            "status": [status],
             "extracts": [str(settings.extracts)],
             "sources": [sources],
             "stages": [[{"stage": n, "seconds": round(s, 3)} for n, s in stages]],
+            "inputs": [inputs],
+            "error": [error],
         },
         schema={
             "run_id": pl.String,
@@ -47,6 +70,8 @@ def run_frame(
             "extracts": pl.String,
             "sources": pl.List(pl.Struct(RUN_SOURCE_FIELDS)),
             "stages": pl.List(pl.Struct({"stage": pl.String, "seconds": pl.Float64})),
+            "inputs": pl.String,
+            "error": pl.String,
         },
     )
 

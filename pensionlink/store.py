@@ -19,6 +19,7 @@ import polars as pl
 
 from connectors import SourceRead, load_specs
 from connectors.canonical import REJECTED_SCHEMA, empty_frame
+from pensionlink.publication import crash_point, staged_database
 
 __all__ = [
     "FINDING_TABLES",
@@ -27,6 +28,7 @@ __all__ = [
     "WarehouseSnapshots",
     "open_warehouse",
     "snapshot_table",
+    "write_warehouse",
 ]
 
 log = logging.getLogger(__name__)
@@ -129,7 +131,8 @@ class Warehouse:
         try:
             for read in (accepted or {}).values():
                 self._keep_snapshot(read, run_id)
-            for table, frame in tables.items():
+            repeated = self._repeated_runs(run)
+            for i, (table, frame) in enumerate(tables.items()):
                 if table not in FINDING_TABLES:
                     raise ValueError(f"unknown table {table}")
                 incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
@@ -137,8 +140,20 @@ class Warehouse:
                 self.con.execute(f"DELETE FROM {table}")
                 self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
                 if table in HISTORY_TABLES:
+                    if repeated:  # the same night with the same inputs: one entry, not two
+                        self.con.execute(
+                            f"DELETE FROM {table}_history WHERE list_contains(?, run_id)",
+                            [repeated],
+                        )
                     self.con.execute(f"INSERT INTO {table}_history BY NAME SELECT * FROM incoming")
                 self.con.unregister("incoming")
+                if i == 0:
+                    crash_point("mid_publish")
+            if repeated:
+                self.con.execute(
+                    "UPDATE runs SET status = 'superseded' WHERE list_contains(?, run_id)",
+                    [repeated],
+                )
             self.con.register("incoming_run", run.to_arrow())
             self.con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_run")
             self.con.unregister("incoming_run")
@@ -148,6 +163,23 @@ class Warehouse:
             raise
         self.con.execute("CHECKPOINT")
         log.info("published run %s", run_id)
+
+    def record_run(self, run: pl.DataFrame) -> None:
+        """Add a run that published nothing (status `failed`) to `runs`."""
+        self.con.register("incoming_run", run.to_arrow())
+        self.con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_run")
+        self.con.unregister("incoming_run")
+
+    def _repeated_runs(self, run: pl.DataFrame) -> list[str]:
+        """Earlier published runs of the same night from the same inputs (same files,
+        policy and reviewers' decisions): tonight's run replaces their history rows."""
+        if "inputs" not in run.columns or run["inputs"][0] is None:
+            return []
+        rows = self.con.execute(
+            "SELECT run_id FROM runs WHERE as_of = ? AND inputs = ? AND status = 'published'",
+            [run["as_of"][0], run["inputs"][0]],
+        ).fetchall()
+        return [r for (r,) in rows]
 
     def _keep_snapshot(self, read: SourceRead, run_id: str) -> None:
         table = snapshot_table(read.name)
@@ -287,3 +319,13 @@ def open_warehouse(path: Path, read_only: bool = False) -> Iterator[Warehouse]:
         yield warehouse
     finally:
         con.close()
+
+
+@contextmanager
+def write_warehouse(path: Path) -> Iterator[Warehouse]:
+    """Change the database without ever opening the live file for writing: the block
+    works on a staged copy that replaces the live file atomically when the block ends
+    (`pensionlink.publication`), or is thrown away if it raises."""
+    with staged_database(Path(path)) as staging, open_warehouse(staging) as warehouse:
+        yield warehouse
+        warehouse.con.execute("CHECKPOINT")

@@ -65,7 +65,10 @@ def test_a_first_night_without_a_readable_hukou_publishes_nothing(sample_night: 
     (night / "public_security" / "hukou.csv").write_text("姓名,性别\n金,男\n", encoding="utf-8")
     with pytest.raises(SourceRejected, match=r"hukou\.csv.*never accepted"):
         run_night(settings(night, db))
-    assert not db.exists()
+    with duckdb.connect(str(db), read_only=True) as con:  # nothing published, failure recorded
+        assert con.execute("SELECT count(*) FROM deaths_to_deregister").fetchone() == (0,)
+        ((status, error),) = con.execute("SELECT status, error FROM runs").fetchall()
+    assert status == "failed" and "hukou.csv" in error
 
 
 def test_flow_runs_under_prefect(sample_night: Path, tmp_path, prefect_api):
@@ -74,4 +77,18 @@ def test_flow_runs_under_prefect(sample_night: Path, tmp_path, prefect_api):
     db = tmp_path / "flow.duckdb"
     summary = nightly(extracts=str(sample_night), db=str(db), as_of=AS_OF.isoformat())
     assert summary["deaths"] == counts(db)["deaths_to_deregister"]
+    assert counts(db)["runs"] == 1
+
+
+def test_drop_root_flow_runs_the_newest_night_once(sample_night: Path, tmp_path, prefect_api):
+    from flows.drop_root import nightly_from_drop_root, published_nights
+
+    root = tmp_path / "drops"
+    shutil.copytree(sample_night, root / "2026-11-27")
+    shutil.copytree(sample_night, root / "2026-11-28")
+    db = tmp_path / "served.duckdb"
+    summary = nightly_from_drop_root(drop_root=str(root), db=str(db), quiet_seconds=0)
+    assert summary["as_of"] == AS_OF
+    assert published_nights(db) == {AS_OF}
+    assert nightly_from_drop_root(drop_root=str(root), db=str(db), quiet_seconds=0) is None
     assert counts(db)["runs"] == 1

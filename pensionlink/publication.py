@@ -1,0 +1,124 @@
+"""Atomic publication of the warehouse file (原子发布): readers never see half a night.
+
+DuckDB lets one process write a file or many processes read it, never both (duckdb#1119),
+and analysts may hold the live file open read-only at any hour. So no writer ever opens
+the live file. Under an exclusive lock (`<db>.lock`, so two writers — a nightly run and a
+reviewer's decision — never race), the live file is copied to a staging file beside it;
+the writer changes the copy, checkpoints and closes it (no WAL left), the copy is synced
+to disk, and `os.replace` puts it over the live path in one step. A reader that had the
+old file open keeps reading the old night whole until it reconnects; a reader that
+connects afterwards sees the new night whole.
+
+Crash safety: until `os.replace`, the live file is untouched; after it, the new file is
+complete. A run killed at any point leaves at most a staging file, which the next writer
+removes under the lock before it starts. The lock is an `flock`, released by the kernel
+when its process dies, so nothing needs clearing by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["StagingFailed", "crash_point", "staged_database"]
+
+log = logging.getLogger(__name__)
+
+# Test hook: `PENSIONLINK_TEST_STOP_AT=<point>` kills the process (SIGKILL) at that point,
+# or, with `PENSIONLINK_TEST_PAUSED=<file>`, creates that file and waits to be killed from
+# outside. Points: staged, mid_publish, written, replaced.
+STOP_AT = "PENSIONLINK_TEST_STOP_AT"
+PAUSED = "PENSIONLINK_TEST_PAUSED"
+
+
+class StagingFailed(OSError):
+    """The staging copy could not be made (disk full, permissions)."""
+
+
+def lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+def staging_path(db: Path) -> Path:
+    return db.with_name(f".{db.name}.staging")
+
+
+@contextlib.contextmanager
+def staged_database(db: Path) -> Iterator[Path]:
+    """Yield a private copy of `db` to write; on a clean exit it replaces `db` atomically,
+    on an exception it is thrown away and `db` is left as it was."""
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(lock_path(db)):
+        staging = staging_path(db)
+        _remove_staging(staging)  # left by a run that was killed
+        try:
+            if db.exists():
+                shutil.copyfile(db, staging)
+                wal = db.with_name(db.name + ".wal")
+                if wal.exists():  # a file last written in place by an older version
+                    shutil.copyfile(wal, staging.with_name(staging.name + ".wal"))
+        except OSError as exc:
+            _remove_staging(staging)
+            raise StagingFailed(f"{db}: cannot make the staging copy ({exc})") from exc
+        crash_point("staged")
+        try:
+            yield staging
+            crash_point("written")
+            if staging.with_name(staging.name + ".wal").exists():
+                raise RuntimeError("staging database still has a WAL: not checkpointed")
+            _fsync(staging)
+            os.replace(staging, db)
+            # A WAL beside the live file belonged to the replaced file (copied and
+            # checkpointed into the new one): left there it would be replayed onto it.
+            db.with_name(db.name + ".wal").unlink(missing_ok=True)
+            _fsync(db.parent)
+            crash_point("replaced")
+        except BaseException:
+            _remove_staging(staging)
+            raise
+
+
+def crash_point(point: str) -> None:
+    """Stop here when a crash test asks for it (see STOP_AT); nothing otherwise."""
+    if os.environ.get(STOP_AT) != point:
+        return
+    if marker := os.environ.get(PAUSED):
+        Path(marker).touch()
+        while True:  # wait for the test to SIGKILL us
+            time.sleep(0.1)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for another writer of %s", path.name)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_staging(staging: Path) -> None:
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
