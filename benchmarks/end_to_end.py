@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import time
 from pathlib import Path
 
 from flows.nightly import run_night
+from pensionlink.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
 from pensionlink.settings import Settings, load_policy
 from synth import generate_night
 from synth.evaluate import evaluate_night, format_report
@@ -37,6 +39,11 @@ def main() -> None:
         generate_night(night, people=args.people, seed=args.seed, as_of=as_of, noise=args.noise)
         print(f"generate {args.people:,} people: {time.perf_counter() - t0:.1f} s")
     db.unlink(missing_ok=True)
+    if not (os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)):  # a throwaway key
+        key_file = args.work / "bench.key"
+        if not key_file.exists():
+            new_key_file(key_file)
+        os.environ[KEY_FILE_ENV] = str(key_file)
     t0 = time.perf_counter()
     summary = run_night(Settings(extracts=night, db=db, as_of=as_of, policy=load_policy(as_of)))
     wall = time.perf_counter() - t0

@@ -22,6 +22,7 @@ from expectations import validate_night
 from findings import night_findings, source_quality
 from matching import link_night
 from matching.review import DECISION_SCHEMA
+from pensionlink.analyst_database import publish_analyst_database
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
 from pensionlink.run_record import inputs_fingerprint, run_frame, summarise
 from pensionlink.settings import Policy, Settings, load_policy
@@ -96,6 +97,17 @@ def report_task(db: Path) -> ReportFiles:
     return write_night_reports(db)
 
 
+@task(
+    name="发布分析库 analyst copy",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=transient_io,
+    cache_policy=NO_CACHE,
+)
+def analyst_task(db: Path) -> Path:
+    return publish_analyst_database(db)
+
+
 def write_night_reports(db: Path) -> ReportFiles:
     """The morning's reports for the night just published, in `reports/<as-of>/` beside
     the database (each night its own folder, so earlier reports are kept)."""
@@ -127,6 +139,7 @@ def run_night(settings: Settings) -> dict:
         link_night,
         night_findings,
         publish_task.fn,
+        publish_analyst_database,
         write_night_reports,
     )
 
@@ -162,7 +175,7 @@ def data_docs_dir(db: Path) -> Path:
     return Path(db).parent / "data-docs"
 
 
-def _pipeline(settings: Settings, read, check, link, find, publish, report) -> dict:
+def _pipeline(settings: Settings, read, check, link, find, publish, analyst, report) -> dict:
     started = dt.datetime.now()
     stages: list[tuple[str, float]] = []
 
@@ -205,7 +218,16 @@ def _pipeline(settings: Settings, read, check, link, find, publish, report) -> d
         raise
     summary = summarise(run, tables)
     summary["stages"]["publish"] = stages[-1][1]  # after the run row was written
-    try:  # the night is published: a report that fails to write must not undo that
+    # The night is published: an analyst copy or a report that fails must not undo that.
+    try:
+        summary["analyst_db"] = str(
+            timed("analyst", "发布分析库 writing the analysts' copy", analyst, settings.db)
+        )
+        summary["stages"]["analyst"] = stages[-1][1]
+    except (OSError, duckdb.Error) as exc:
+        log.error("分析库未更新 analysts' copy not written: %s", type(exc).__name__)
+        summary["analyst_db"] = None
+    try:
         files = timed("report", "生成报表 writing reports", report, settings.db)
         summary["stages"]["report"] = stages[-1][1]
         summary["reports"] = str(files.summary.parent if files.summary else "")
@@ -226,5 +248,12 @@ def nightly(extracts: str, db: str, as_of: str | None = None, policy: str | None
         policy=load_policy(day, Path(policy) if policy else None),
     )
     return _pipeline(
-        settings, read_task, check_task, link_task, findings_task, publish_task, report_task
+        settings,
+        read_task,
+        check_task,
+        link_task,
+        findings_task,
+        publish_task,
+        analyst_task,
+        report_task,
     )

@@ -91,13 +91,15 @@ def run(
 
 def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
     from connectors import SourceRejected
+    from pensionlink.database_key import MissingKey, database_key
     from pensionlink.settings import PolicyError, load_policy
 
     if not extracts.is_dir():
         raise _fail(f"{extracts}: no such drop folder")
     try:
         load_policy(as_of, policy)  # fail fast, before Prefect starts
-    except PolicyError as exc:
+        database_key()
+    except (PolicyError, MissingKey) as exc:
         raise _fail(str(exc)) from None
     from flows.nightly import nightly
 
@@ -131,6 +133,8 @@ def _print_summary(s: dict, db: Path) -> None:
         stood_in = "上次有效数据顶替 last accepted delivery used" if entry["stale"] else "空 empty"
         lines.append(f"  未读取 not read — {entry['source']}: {entry['note']} → {stood_in}")
     lines.append(f"  数据校验报告 data docs: {db.parent / 'data-docs' / 'index.html'}")
+    if s.get("analyst_db"):
+        lines.append(f"  分析库 analysts' database (de-identified): {s['analyst_db']}")
     if s.get("reports"):
         lines.append(f"  报表 reports: {s['reports']}")
     typer.echo("\n".join(lines))
@@ -197,17 +201,21 @@ def demo(
 
         generate_night(night, people=people, seed=seed, as_of=as_of)
         _write_manifest(night, people, seed, as_of)
+    _demo_key()
     typer.echo("running the nightly flow (Prefect starts a local API for the run) …")
     summary = _run_flow(night, db, as_of, None)
     _print_summary(summary, db)
+    analyst = summary.get("analyst_db") or db
+    key_file = os.environ.get("PENSIONLINK_DB_KEY_FILE", "<your key file>")
     typer.echo(
         f"""
 the extracts:   {night}/   (answers: {night}/truth/)
 the database:   {db}
-check accuracy: pensionlink evaluate --night {night} --db {db}
-try a query:    .venv/bin/python -c "import duckdb; duckdb.connect('{db}', \\
+check accuracy: PENSIONLINK_DB_KEY_FILE={key_file} pensionlink evaluate --night {night} --db {db}
+analysts open the de-identified copy (the restricted {db} is encrypted):
+try a query:    .venv/bin/python -c "import duckdb; duckdb.connect('{analyst}', \\
                   read_only=True).sql('FROM coverage_by_area LIMIT 5').show()"
-  or with the duckdb CLI (duckdb -readonly {db}), for example:
+  or with the duckdb CLI (duckdb -readonly {analyst}), for example:
   SELECT township, sum(residents_16_plus) people, sum(insured) insured,
          round(sum(insured) / sum(residents_16_plus), 3) rate
     FROM coverage_by_area GROUP BY township ORDER BY rate;
@@ -230,6 +238,7 @@ def report(
     import duckdb
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from pensionlink.database_key import MissingKey
     from pensionlink.reports import (
         NothingPublished,
         UnknownTownship,
@@ -237,14 +246,14 @@ def report(
         report_steps,
         write_reports,
     )
-    from pensionlink.store import open_warehouse
+    from pensionlink.store import WrongKey, open_warehouse
 
     if not db.is_file():
         raise _fail(f"{db}: no such database")
     try:
         with open_warehouse(db, read_only=True) as warehouse:
             data = load_report_data(warehouse)
-    except NothingPublished as exc:
+    except (NothingPublished, MissingKey, WrongKey) as exc:
         raise _fail(f"{db}: {exc}") from None
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
@@ -300,8 +309,55 @@ def serve(
     serve_nightly(drop_root, db, cron, quiet_seconds)
 
 
+@app.command()
+def audit(
+    db: Annotated[Path, typer.Option(help="the restricted database")] = Path(
+        "data/pensionlink.duckdb"
+    ),
+    since: Annotated[str | None, typer.Option(help="only from this date, YYYY-MM-DD")] = None,
+) -> None:
+    """Every run and every review decision, with who and when (处理记录, PIPL Art. 55)."""
+    from pensionlink.database_key import MissingKey
+    from pensionlink.store import WrongKey, open_warehouse
+
+    if not db.is_file():
+        raise _fail(f"{db}: no such database")
+    day = _date(since, "--since") if since else None
+    try:
+        with open_warehouse(db, read_only=True) as warehouse:
+            trail = warehouse.audit_trail(day)
+    except (MissingKey, WrongKey) as exc:
+        raise _fail(str(exc)) from None
+    for row in trail.iter_rows(named=True):
+        typer.echo(
+            f"{row['happened_at']:%Y-%m-%d %H:%M:%S}  {row['who']}  {row['action']}  "
+            f"{row['detail']}  [{row['ref']}]"
+        )
+    typer.echo(f"{trail.height} entries")
+
+
+def _demo_key() -> None:
+    """The demo's database key: made once under data/ (never for real data) and used."""
+    from pensionlink.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
+
+    if os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV):
+        return
+    key_file = DEMO_DIR / "demo.key"
+    if not key_file.exists():
+        new_key_file(key_file)
+        typer.echo(f"made a demo database key in {key_file} (for the demo only)")
+    os.environ[KEY_FILE_ENV] = str(key_file)
+    typer.echo(f"the database is encrypted: export {KEY_FILE_ENV}={key_file} to open it")
+
+
 def main() -> None:  # pragma: no cover - console entry point
+    from pensionlink.database_key import MissingKey
+    from pensionlink.store import WrongKey
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except (MissingKey, WrongKey) as exc:  # e.g. `review` without the key: one line
+        typer.echo(f"pensionlink: {exc}", err=True)
+        sys.exit(2)

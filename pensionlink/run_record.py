@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import hashlib
+import socket
 
 import polars as pl
 
@@ -60,6 +62,7 @@ def run_frame(
             "stages": [[{"stage": n, "seconds": round(s, 3)} for n, s in stages]],
             "inputs": [inputs],
             "error": [error],
+            "run_by": [_operator()],
         },
         schema={
             "run_id": pl.String,
@@ -72,6 +75,7 @@ def run_frame(
             "stages": pl.List(pl.Struct({"stage": pl.String, "seconds": pl.Float64})),
             "inputs": pl.String,
             "error": pl.String,
+            "run_by": pl.String,
         },
     )
 
@@ -104,3 +108,12 @@ def summarise(run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> dict:
         ],
         "stages": {x["stage"]: x["seconds"] for x in run["stages"][0].to_list()},
     }
+
+
+def _operator() -> str:
+    """Who ran it, for the audit: the account and the machine."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"

@@ -9,6 +9,7 @@ so analysts see the latest night by default and trends with `run_id`.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
@@ -19,6 +20,7 @@ import polars as pl
 
 from connectors import SourceRead, load_specs
 from connectors.canonical import REJECTED_SCHEMA, empty_frame
+from pensionlink.database_key import database_key
 from pensionlink.publication import crash_point, staged_database
 
 __all__ = [
@@ -26,6 +28,8 @@ __all__ = [
     "HISTORY_TABLES",
     "Warehouse",
     "WarehouseSnapshots",
+    "WrongKey",
+    "connect_database",
     "open_warehouse",
     "snapshot_table",
     "write_warehouse",
@@ -161,8 +165,27 @@ class Warehouse:
         except Exception:
             self.con.execute("ROLLBACK")
             raise
-        self.con.execute("CHECKPOINT")
+        self.con.execute("CHECKPOINT warehouse")
         log.info("published run %s", run_id)
+
+    def audit_trail(self, since: object | None = None) -> pl.DataFrame:
+        """Every run and every review decision, with who and when (处理记录), oldest first.
+        Nothing here is ever deleted by pensionlink (PIPL Art. 55–56: kept ≥ 3 years)."""
+        return self.frame(
+            """
+            SELECT started_at AS happened_at, coalesce(run_by, '（未记录）') AS who,
+                   'run' AS action,
+                   status || '，数据日期 ' || strftime(as_of, '%Y-%m-%d')
+                   || coalesce('，' || error, '') AS detail, run_id AS ref
+            FROM runs WHERE ? IS NULL OR started_at >= ?
+            UNION ALL
+            SELECT decided_at, decided_by, 'review_decision',
+                   decision || '，来源 ' || source || coalesce('，' || note, ''), review_id
+            FROM review_decisions WHERE ? IS NULL OR decided_at >= ?
+            ORDER BY happened_at
+            """,
+            [since, since, since, since],
+        )
 
     def record_run(self, run: pl.DataFrame) -> None:
         """Add a run that published nothing (status `failed`) to `runs`."""
@@ -305,18 +328,124 @@ def _literal(text: str | None) -> str:
     return "'" + (text or "").replace("'", "''") + "'"
 
 
+class WrongKey(RuntimeError):
+    """The key does not open this database."""
+
+
+def httpfs_extension() -> Path:
+    """The httpfs extension shipped by the `duckdb-ext-httpfs` wheel: DuckDB needs its
+    OpenSSL to write encrypted files, and this machine cannot download extensions."""
+    import duckdb_ext  # the wheel's package
+
+    version = duckdb.__version__
+    found = sorted(
+        Path(duckdb_ext.__path__[0]).glob(f"extensions/v{version}/*/httpfs.duckdb_extension")
+    )
+    if not found:
+        raise RuntimeError(
+            f"httpfs extension for DuckDB {version} not installed (duckdb-ext-httpfs)"
+        )
+    return found[0]
+
+
+def _offline_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with httpfs (its OpenSSL encrypts and decrypts) loaded from
+    the wheel, and extension auto-install off: otherwise the first encrypted block read
+    makes DuckDB try to download httpfs, which hangs on retries on an offline machine."""
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    )
+    con.execute(f"LOAD {_literal(str(httpfs_extension()))}")
+    return con
+
+
+def connect_database(
+    path: Path, read_only: bool = True, key: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A connection with the restricted database attached (decrypted with the key) as the
+    default catalog. The key goes in through a session variable reset right after ATTACH,
+    so no SQL text, setting or catalog view ever holds it."""
+    key = database_key() if key is None else key
+    con = _offline_connection()
+    try:
+        mode = ", READ_ONLY" if read_only else ""
+        con.execute("SET VARIABLE pensionlink_key = ?", [key])
+        try:
+            con.execute(
+                f"ATTACH {_literal(str(path))} AS warehouse "
+                f"(ENCRYPTION_KEY getvariable('pensionlink_key'){mode})"
+            )
+        except duckdb.CatalogException as exc:
+            if "not encrypted" not in str(exc) or not read_only:
+                raise
+            log.warning("%s is not encrypted yet; the next run encrypts it", Path(path).name)
+            con.execute(f"ATTACH {_literal(str(path))} AS warehouse (READ_ONLY)")
+        except duckdb.IOException as exc:
+            if "encryption key" in str(exc).lower():
+                raise WrongKey(f"{path}: the database key does not open this database") from None
+            raise
+        finally:
+            con.execute("RESET VARIABLE pensionlink_key")
+        con.execute("USE warehouse")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether a database file is encrypted (an older version's file is not)."""
+    con = _offline_connection()
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS probe (READ_ONLY)")
+        return False
+    except duckdb.CatalogException as exc:
+        if "encrypted" in str(exc):
+            return True
+        raise
+    finally:
+        con.close()
+
+
+def encrypt_file(path: Path, key: str) -> None:
+    """Rewrite an unencrypted database file (from before encryption) encrypted, in place."""
+    target = path.with_name(path.name + ".encrypting")
+    target.unlink(missing_ok=True)
+    con = _offline_connection()
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS plain (READ_ONLY)")
+        con.execute("SET VARIABLE pensionlink_key = ?", [key])
+        try:
+            con.execute(
+                f"ATTACH {_literal(str(target))} AS sealed "
+                "(ENCRYPTION_KEY getvariable('pensionlink_key'))"
+            )
+        finally:
+            con.execute("RESET VARIABLE pensionlink_key")
+        con.execute("COPY FROM DATABASE plain TO sealed")
+        con.execute("DETACH sealed")
+    finally:
+        con.close()
+    os.replace(target, path)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)  # copied into the new file
+    log.warning("encrypted %s (it was written by an older version)", path.name)
+
+
 @contextmanager
 def open_warehouse(path: Path, read_only: bool = False) -> Iterator[Warehouse]:
-    """Open the database file, creating the schema when writing."""
+    """Open the restricted database, creating the schema when writing. Writers should use
+    `write_warehouse`, which never opens the live file for writing."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = connect_database(path, read_only=read_only)
     try:
         warehouse = Warehouse(con)
         if not read_only:
             warehouse.ensure_schema()
         yield warehouse
+        if not read_only:
+            con.execute("CHECKPOINT warehouse")
     finally:
         con.close()
 
@@ -326,6 +455,9 @@ def write_warehouse(path: Path) -> Iterator[Warehouse]:
     """Change the database without ever opening the live file for writing: the block
     works on a staged copy that replaces the live file atomically when the block ends
     (`pensionlink.publication`), or is thrown away if it raises."""
-    with staged_database(Path(path)) as staging, open_warehouse(staging) as warehouse:
-        yield warehouse
-        warehouse.con.execute("CHECKPOINT")
+    key = database_key()  # before anything is copied: no key, no run
+    with staged_database(Path(path)) as staging:
+        if staging.exists() and not is_encrypted(staging):
+            encrypt_file(staging, key)
+        with open_warehouse(staging) as warehouse:
+            yield warehouse

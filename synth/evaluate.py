@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import polars as pl
+
+from pensionlink.store import connect_database
 
 __all__ = ["evaluate_night", "format_report"]
 
@@ -22,7 +23,7 @@ def _truth(night: Path, name: str) -> pl.DataFrame:
 
 
 def _published(db: Path, query: str) -> pl.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect_database(db)
     try:
         return con.execute(query).pl()
     finally:

@@ -10,6 +10,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+# The restricted database is encrypted; tests use their own throwaway key.
+os.environ["PENSIONLINK_DB_KEY"] = "test-key-not-for-real-data-0123"
+os.environ.pop("PENSIONLINK_DB_KEY_FILE", None)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -24,3 +24,5 @@ ALTER TABLE runs ADD COLUMN IF NOT EXISTS inputs VARCHAR;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR;
 COMMENT ON COLUMN runs.inputs IS '输入指纹：各来源文件校验和、政策参数与人工复核决定的散列；相同则为同一输入的重跑';
 COMMENT ON COLUMN runs.error IS '未发布的原因（一行，不含身份证号和姓名）';
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS run_by VARCHAR;
+COMMENT ON COLUMN runs.run_by IS '运行者（操作系统账号@主机），供审计';

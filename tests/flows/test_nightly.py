@@ -6,12 +6,12 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from connectors import SourceRejected
 from flows.nightly import run_night
 from pensionlink.settings import Settings, load_policy
+from pensionlink.store import connect_database
 
 AS_OF = dt.date(2026, 11, 28)
 TABLES = (
@@ -28,7 +28,7 @@ def settings(extracts: Path, db: Path) -> Settings:
 
 
 def counts(db: Path) -> dict[str, int]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         return {
             t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*TABLES, "runs")
         }
@@ -48,7 +48,7 @@ def test_sample_night_fills_every_table(published: Path):
 
 
 def test_living_people_reported_dead_are_never_confirmed(published: Path):
-    with duckdb.connect(str(published), read_only=True) as con:
+    with connect_database(published) as con:
         rows = con.execute(
             "SELECT citizen_id, decision, reason FROM deaths_to_deregister "
             "WHERE citizen_id IN (?, ?)",
@@ -65,7 +65,7 @@ def test_a_first_night_without_a_readable_hukou_publishes_nothing(sample_night: 
     (night / "public_security" / "hukou.csv").write_text("姓名,性别\n金,男\n", encoding="utf-8")
     with pytest.raises(SourceRejected, match=r"hukou\.csv.*never accepted"):
         run_night(settings(night, db))
-    with duckdb.connect(str(db), read_only=True) as con:  # nothing published, failure recorded
+    with connect_database(db) as con:  # nothing published, failure recorded
         assert con.execute("SELECT count(*) FROM deaths_to_deregister").fetchone() == (0,)
         ((status, error),) = con.execute("SELECT status, error FROM runs").fetchall()
     assert status == "failed" and "hukou.csv" in error

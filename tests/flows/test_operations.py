@@ -26,6 +26,7 @@ from flows.drop_root import (
 from flows.nightly import run_night
 from pensionlink.publication import staging_path
 from pensionlink.settings import Settings, load_policy
+from pensionlink.store import connect_database
 from tests.conftest import REPO
 
 FIRST, SECOND = dt.date(2026, 11, 28), dt.date(2026, 11, 29)
@@ -40,8 +41,9 @@ run_night(Settings(extracts=Path(sys.argv[1]), db=Path(sys.argv[2]), as_of=day,
                    policy=load_policy(day)))
 """
 HOLD_READER = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1], read_only=True)
+import sys
+from pensionlink.store import connect_database
+con = connect_database(sys.argv[1])
 def latest():
     return con.execute("SELECT max(run_id) FROM coverage_by_area").fetchone()[0]
 print(latest(), flush=True)
@@ -56,7 +58,7 @@ def run(extracts: Path, db: Path, day: dt.date = FIRST) -> dict:
 
 def state(db: Path) -> dict:
     """What analysts see: the runs and every finding table, row by row."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         out = {"runs": con.execute("SELECT run_id, status FROM runs ORDER BY run_id").fetchall()}
         for table in (*FINDINGS, "coverage_by_area"):
             out[table] = con.execute(
@@ -100,7 +102,7 @@ def test_the_same_night_twice_gives_the_same_findings_and_one_history_entry(
     after = state(db)
     assert all(after[t] == before[t] for t in (*FINDINGS, "coverage_by_area"))
     assert [s for _, s in after["runs"]] == ["superseded", "published"]
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         for table in (*FINDINGS, "coverage_by_area"):
             (nights,) = con.execute(
                 f"SELECT count(DISTINCT run_id) FROM {table}_history"
@@ -114,7 +116,7 @@ def test_the_same_night_twice_gives_the_same_findings_and_one_history_entry(
     lines = visits.read_text(encoding="utf-8").splitlines(keepends=True)
     visits.write_text("".join(lines[:-1]), encoding="utf-8")
     run(night, db)
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         (nights,) = con.execute(
             "SELECT count(DISTINCT run_id) FROM coverage_by_area_history"
         ).fetchone()
@@ -181,7 +183,7 @@ def test_a_run_while_an_analyst_holds_the_file_open(db: Path, sample_night: Path
     still_seen = reader.stdout.readline().strip()
     reader.wait(timeout=30)
     assert still_seen == old_run  # the open connection keeps the previous night, whole
-    with duckdb.connect(str(db), read_only=True) as con:  # a new connection sees the new one
+    with connect_database(db) as con:  # a new connection sees the new one
         assert con.execute("SELECT max(run_id) FROM coverage_by_area").fetchone() == (
             summary["run_id"],
         )
@@ -230,7 +232,7 @@ def test_a_folder_still_being_written_is_waited_for(tmp_path: Path):
         wait_until_settled(folder, quiet_seconds=0.1, poll_seconds=0.05, max_wait_seconds=0.5)
 
 
-def test_a_database_left_with_a_wal_by_an_older_version_keeps_its_data(tmp_path: Path):
+def test_an_unencrypted_database_left_with_a_wal_by_an_older_version_keeps_its_data(tmp_path: Path):
     from pensionlink.store import write_warehouse
 
     db = tmp_path / "legacy.duckdb"
@@ -249,5 +251,5 @@ def test_a_database_left_with_a_wal_by_an_older_version_keeps_its_data(tmp_path:
     with write_warehouse(db) as warehouse:
         assert warehouse.frame("SELECT answer FROM keep").item() == 42
     assert not wal.exists()
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         assert con.execute("SELECT answer FROM keep").fetchone() == (42,)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 from typer.testing import CliRunner
 
 from flows.nightly import run_night
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
+from pensionlink.store import connect_database
 from synth import generate_night
 
 AS_OF = dt.date(2026, 11, 28)
@@ -23,7 +23,7 @@ def run(night: Path, db: Path) -> None:
 
 
 def link_of(db: Path, source: str, line_no: int) -> tuple:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         return con.execute(
             "SELECT person_id, link_method FROM person_links WHERE source = ? AND line_no = ?",
             [source, line_no],
@@ -34,7 +34,7 @@ def test_decision_is_applied_next_night_and_dropped_when_the_record_changes(tmp_
     night, db = tmp_path / "night", tmp_path / "pensionlink.duckdb"
     generate_night(night, people=4000, seed=21, as_of=AS_OF, noise=3.0)
     run(night, db)
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         item = con.execute(
             "SELECT review_id, source, line_no, person_id FROM review_queue "
             "WHERE source IN (SELECT unnest(?)) ORDER BY review_id LIMIT 1",

@@ -6,11 +6,11 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.nightly import run_night
 from pensionlink.settings import Settings, load_policy
+from pensionlink.store import connect_database
 
 AS_OF = dt.date(2026, 11, 28)
 
@@ -20,7 +20,7 @@ def run(extracts: Path, db: Path) -> dict:
 
 
 def latest_sources(db: Path) -> dict[str, dict]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         (sources,) = con.execute(
             "SELECT sources FROM runs ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
@@ -28,7 +28,7 @@ def latest_sources(db: Path) -> dict[str, dict]:
 
 
 def findings(db: Path) -> list:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         return con.execute(
             "SELECT pension_no, decision, to_recover FROM deaths_to_deregister ORDER BY pension_no"
         ).fetchall()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 from typer.testing import CliRunner
 
 from pensionlink.cli import app
+from pensionlink.store import connect_database
 
 runner = CliRunner()
 
@@ -26,7 +26,7 @@ def test_rejected_hukou_is_one_line_and_exit_2(sample_night: Path, tmp_path, pre
     assert len(lines) == 1
     assert "hukou.csv" in lines[0] and "公民身份号码" in lines[0]
     assert "Traceback" not in result.output
-    with duckdb.connect(str(db), read_only=True) as con:  # nothing published, run recorded
+    with connect_database(db) as con:  # nothing published, run recorded
         assert con.execute("SELECT count(*) FROM coverage_by_area").fetchone() == (0,)
         assert con.execute("SELECT status FROM runs").fetchall() == [("failed",)]
 

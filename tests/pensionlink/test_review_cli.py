@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from flows.nightly import run_night
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import open_warehouse
+from pensionlink.store import open_warehouse, write_warehouse
 
 runner = CliRunner()
 AS_OF = dt.date(2026, 11, 28)
@@ -23,7 +22,8 @@ def db(sample_night: Path, tmp_path_factory) -> Path:
     """The sample night published, with one pair queued by hand."""
     db = tmp_path_factory.mktemp("review") / "pensionlink.duckdb"
     run_night(Settings(extracts=sample_night, db=db, as_of=AS_OF, policy=load_policy(AS_OF)))
-    with duckdb.connect(str(db)) as con:
+    with write_warehouse(db) as warehouse:
+        con = warehouse.con
         line_no, person = con.execute(
             'SELECT line_no, citizen_id FROM snapshots."death_certificates" '
             "WHERE citizen_id IS NOT NULL LIMIT 1"
@@ -80,3 +80,8 @@ def test_decide_is_stored_with_who_and_leaves_the_list(db: Path):
     )
     listed = runner.invoke(app, ["review", "list", "--db", str(db)])
     assert "abc123" not in listed.stdout
+    audit = runner.invoke(app, ["audit", "--db", str(db)])
+    assert audit.exit_code == 0, audit.output
+    (line,) = [ln for ln in audit.output.splitlines() if "review_decision" in ln]
+    assert "李明" in line and "reject" in line and "abc123" in line
+    assert any("  run  " in ln and "@" in ln for ln in audit.output.splitlines())

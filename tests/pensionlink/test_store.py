@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from pensionlink.store import HISTORY_TABLES, open_warehouse
+from pensionlink.store import HISTORY_TABLES, is_encrypted, open_warehouse, write_warehouse
 
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str | None]:
@@ -44,10 +44,11 @@ def test_columns_added_later_reach_old_tables_and_their_history(tmp_path: Path):
             "INSERT INTO uninsured_eligible_history VALUES "
             "('x', '金某', '三合镇', '三合村', 70, 'back_payment', [], 1000, 'e', 'r1')"
         )
-    with open_warehouse(db) as warehouse:
+    with write_warehouse(db) as warehouse:  # an older, unencrypted file: encrypted on the way
         for table in ("uninsured_eligible", "uninsured_eligible_history"):
             got = columns(warehouse.con, table)
             assert {"monthly_pension_estimate", "repay_months"} <= set(got), table
             assert got["repay_months"].startswith("垫付偿还月数")
         kept = warehouse.frame("SELECT run_id, repay_months FROM uninsured_eligible_history")
     assert kept.rows() == [("r1", None)]  # earlier nights kept, the new column empty
+    assert is_encrypted(db)

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 from typer.testing import CliRunner
@@ -18,7 +17,7 @@ from pensionlink.cli import app
 from pensionlink.reports import UnknownTownship, load_report_data, write_reports
 from pensionlink.reports.workbook import SHEETS
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import open_warehouse
+from pensionlink.store import connect_database, open_warehouse
 
 AS_OF = dt.date(2026, 11, 28)
 WHOLE_ID = re.compile(r"\d{17}[\dXx]")
@@ -43,7 +42,7 @@ def published(sample_night: Path, tmp_path_factory) -> Path:
 
 
 def db_rows(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_database(db) as con:
         return con.execute(query, params or []).fetchall()
 
 

@@ -1,0 +1,154 @@
+"""The analysts' database (分析库): every finding and coverage table, de-identified.
+
+Analysts need the findings, not identities (PIPL Art. 51: de-identification). Each night,
+after the restricted database is published, this file beside it is rebuilt from it:
+the citizen ID becomes a keyed pseudonym (`person_key`, HMAC-SHA256 with a key derived
+from the database key, so the same person has the same key every night and trends can be
+followed) plus the ID masked (前6后4); the pension number becomes `pension_key`; names are
+masked (金*花); no birth dates, only ages. Tables with raw delivered values (linkage,
+review queue, rejected rows, snapshots) are not copied at all. The file is not encrypted:
+it is what analysts open (`duckdb -readonly pensionlink-analyst.duckdb`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from matching.citizen_id import mask_citizen_id
+from pensionlink.database_key import database_key, pseudonym_key
+from pensionlink.publication import staged_database
+from pensionlink.store import HISTORY_TABLES, connect_database
+
+__all__ = ["ANALYST_TABLES", "analyst_path", "deidentify", "mask_name", "publish_analyst_database"]
+
+log = logging.getLogger(__name__)
+
+FINDINGS = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+    "duplicate_enrollment",
+    "source_quality",
+)
+ANALYST_TABLES = (*FINDINGS, *(f"{t}_history" for t in FINDINGS if t in HISTORY_TABLES), "runs")
+NEW_COLUMNS = {
+    "person_key": "人员代码（公民身份号码的加密散列，各晚不变，可跨批次追踪同一人）",
+    "citizen_id_masked": "公民身份号码（脱敏：前6位后4位）",
+    "pension_key": "个人编号代码（加密散列）",
+}
+DROPPED = ("citizen_id", "pension_no", "birth_date", "extracts")
+
+
+def analyst_path(db: Path) -> Path:
+    """`pensionlink.duckdb` → `pensionlink-analyst.duckdb`, beside it."""
+    db = Path(db)
+    return db.with_name(f"{db.stem}-analyst{db.suffix}")
+
+
+def mask_name(name: pl.Expr) -> pl.Expr:
+    """金顺花 → 金*花, 金花 → 金*, 南宫明月 → 南**月; one character stays as it is."""
+    n = name.str.len_chars()
+    return (
+        pl.when(n <= 1)
+        .then(name)
+        .when(n == 2)
+        .then(pl.concat_str(name.str.slice(0, 1), pl.lit("*")))
+        .otherwise(
+            pl.concat_str(
+                name.str.slice(0, 1),
+                name.str.slice(1, (n - 2).clip(lower_bound=0)).str.replace_all(r"(?s).", "*"),
+                name.str.slice(-1, 1),
+            )
+        )
+    )
+
+
+def _pseudonyms(values: pl.Series, key: bytes, domain: bytes) -> pl.Series:
+    """HMAC-SHA256(key, domain ‖ value), 16 hex characters, for each distinct value."""
+    distinct = values.drop_nulls().unique()
+    mapping = {
+        v: hmac.new(key, domain + v.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        for v in distinct.to_list()
+    }
+    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def deidentify(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """The analysts' version of a table: pseudonyms and masks in, identities out."""
+    out = frame
+    if "citizen_id" in out.columns:
+        out = out.with_columns(
+            person_key=_pseudonyms(out["citizen_id"], key, b"citizen_id\x00"),
+            citizen_id_masked=mask_citizen_id(pl.col("citizen_id")),
+        )
+    if "pension_no" in out.columns:
+        out = out.with_columns(pension_key=_pseudonyms(out["pension_no"], key, b"pension_no\x00"))
+    if "name" in out.columns:
+        out = out.with_columns(name=mask_name(pl.col("name")))
+    keys = [c for c in ("person_key", "citizen_id_masked", "pension_key") if c in out.columns]
+    rest = [c for c in out.columns if c not in keys and c not in DROPPED]
+    return out.select(*keys, *rest)
+
+
+def publish_analyst_database(db: Path, key: str | None = None) -> Path:
+    """Rebuild the analysts' file from the restricted database and put it in place atomically."""
+    key = database_key() if key is None else key
+    hmac_key = pseudonym_key(key)
+    target = analyst_path(db)
+    source = connect_database(Path(db), key=key)
+    try:
+        present = {
+            t for (t,) in source.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        tables = {
+            t: source.execute(f"SELECT * FROM {t}").pl() for t in ANALYST_TABLES if t in present
+        }
+        comments = source.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE comment IS NOT NULL"
+        ).fetchall()
+        table_comments = dict(
+            source.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall()
+        )
+    finally:
+        source.close()
+    column_comments = {(t, c): note for t, c, note in comments}
+
+    with staged_database(target) as staging:
+        con = duckdb.connect(str(staging))
+        try:
+            for table, frame in tables.items():
+                con.register("incoming", deidentify(frame, hmac_key).to_arrow())
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming")
+                con.unregister("incoming")
+                _comment(con, table, table_comments.get(table), column_comments)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    log.info("analyst database rebuilt: %d tables", len(tables))
+    return target
+
+
+def _comment(con, table: str, table_comment: str | None, column_comments: dict) -> None:
+    note = (table_comment or "") + "（分析库：已去标识化）"
+    con.execute(f"COMMENT ON TABLE {table} IS {_literal(note)}")
+    for (column,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
+    ).fetchall():
+        text = NEW_COLUMNS.get(column) or column_comments.get((table, column))
+        if column == "name":
+            text = "姓名（脱敏）"
+        if text:
+            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(text)}')
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal for our own comments (DDL takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
