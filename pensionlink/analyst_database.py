@@ -29,15 +29,8 @@ __all__ = ["ANALYST_TABLES", "analyst_path", "deidentify", "mask_name", "publish
 
 log = logging.getLogger(__name__)
 
-FINDINGS = (
-    "deaths_to_deregister",
-    "uninsured_eligible",
-    "duplicate_funeral_benefits",
-    "coverage_by_area",
-    "duplicate_enrollment",
-    "source_quality",
-)
-ANALYST_TABLES = (*FINDINGS, *(f"{t}_history" for t in FINDINGS if t in HISTORY_TABLES), "runs")
+FINDINGS = HISTORY_TABLES  # the finding and coverage tables, each with its history
+ANALYST_TABLES = (*FINDINGS, *(f"{t}_history" for t in FINDINGS), "runs")
 NEW_COLUMNS = {
     "person_key": "人员代码（公民身份号码的加密散列，各晚不变，可跨批次追踪同一人）",
     "citizen_id_masked": "公民身份号码（脱敏：前6位后4位）",
