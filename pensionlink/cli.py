@@ -336,6 +336,19 @@ def audit(
     typer.echo(f"{trail.height} entries")
 
 
+@app.command("new-key")
+def new_key(
+    out: Annotated[Path, typer.Option(help="key file to create (kept apart from the database)")],
+) -> None:
+    """Make a random key for a new restricted database (readable by its owner only)."""
+    from pensionlink.database_key import KEY_FILE_ENV, new_key_file
+
+    if out.exists():
+        raise _fail(f"{out}: already exists; a key is never overwritten")
+    new_key_file(out)
+    typer.echo(f"wrote a new key to {out}; use it with: export {KEY_FILE_ENV}={out}")
+
+
 def _demo_key() -> None:
     """The demo's database key: made once under data/ (never for real data) and used."""
     from pensionlink.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file

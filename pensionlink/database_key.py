@@ -48,7 +48,7 @@ def database_key() -> str:
     if not key:
         raise MissingKey(
             f"no database key: set {KEY_FILE_ENV} to the key file (or {KEY_ENV}); "
-            "the restricted database is encrypted"
+            "the restricted database is encrypted (a new key: pensionlink new-key --out FILE)"
         )
     if len(key) < MIN_LENGTH:
         raise MissingKey(f"the database key from {source} is shorter than {MIN_LENGTH} characters")

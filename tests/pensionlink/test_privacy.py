@@ -189,3 +189,15 @@ def test_audit_lists_runs_and_decisions_with_who_and_when(two_nights):
     runs = [ln for ln in result.output.splitlines() if "  run  " in ln]
     assert len(runs) >= 2 and all("@" in ln and "published" in ln for ln in runs)
     assert not WHOLE_ID.search(result.output)
+
+
+def test_new_key_is_private_and_never_overwritten(tmp_path: Path, monkeypatch):
+    key_file = tmp_path / "db.key"
+    made = runner.invoke(app, ["new-key", "--out", str(key_file)])
+    assert made.exit_code == 0 and (key_file.stat().st_mode & 0o777) == 0o600
+    first = key_file.read_text()
+    again = runner.invoke(app, ["new-key", "--out", str(key_file)])
+    assert again.exit_code == 2 and key_file.read_text() == first
+    monkeypatch.delenv(KEY_ENV)
+    monkeypatch.setenv("PENSIONLINK_DB_KEY_FILE", str(key_file))
+    assert database_key() == first.strip() and len(first.strip()) >= 32
