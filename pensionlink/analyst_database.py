@@ -17,13 +17,11 @@ import hmac
 import logging
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from matching.citizen_id import mask_citizen_id
 from pensionlink.database_key import database_key, pseudonym_key
-from pensionlink.publication import staged_database
-from pensionlink.store import HISTORY_TABLES, connect_database
+from pensionlink.store import HISTORY_TABLES, open_warehouse, write_plain_database
 
 __all__ = ["ANALYST_TABLES", "analyst_path", "deidentify", "mask_name", "publish_analyst_database"]
 
@@ -94,54 +92,22 @@ def publish_analyst_database(db: Path, key: str | None = None) -> Path:
     """Rebuild the analysts' file from the restricted database and put it in place atomically."""
     key = database_key() if key is None else key
     hmac_key = pseudonym_key(key)
+    with open_warehouse(Path(db), read_only=True) as warehouse:
+        tables, comments = warehouse.export(ANALYST_TABLES)
+    analyst_tables = {table: deidentify(frame, hmac_key) for table, frame in tables.items()}
+    analyst_comments = {
+        table: {
+            "": (comments.get((table, "")) or "") + "（分析库：已去标识化）",
+            **{
+                column: "姓名（脱敏）"
+                if column == "name"
+                else NEW_COLUMNS.get(column) or comments.get((table, column))
+                for column in frame.columns
+            },
+        }
+        for table, frame in analyst_tables.items()
+    }
     target = analyst_path(db)
-    source = connect_database(Path(db), key=key)
-    try:
-        present = {
-            t for (t,) in source.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        }
-        tables = {
-            t: source.execute(f"SELECT * FROM {t}").pl() for t in ANALYST_TABLES if t in present
-        }
-        comments = source.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() "
-            "WHERE comment IS NOT NULL"
-        ).fetchall()
-        table_comments = dict(
-            source.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall()
-        )
-    finally:
-        source.close()
-    column_comments = {(t, c): note for t, c, note in comments}
-
-    with staged_database(target) as staging:
-        con = duckdb.connect(str(staging))
-        try:
-            for table, frame in tables.items():
-                con.register("incoming", deidentify(frame, hmac_key).to_arrow())
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming")
-                con.unregister("incoming")
-                _comment(con, table, table_comments.get(table), column_comments)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-    log.info("analyst database rebuilt: %d tables", len(tables))
+    write_plain_database(target, analyst_tables, analyst_comments)
+    log.info("analyst database rebuilt: %d tables", len(analyst_tables))
     return target
-
-
-def _comment(con, table: str, table_comment: str | None, column_comments: dict) -> None:
-    note = (table_comment or "") + "（分析库：已去标识化）"
-    con.execute(f"COMMENT ON TABLE {table} IS {_literal(note)}")
-    for (column,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
-    ).fetchall():
-        text = NEW_COLUMNS.get(column) or column_comments.get((table, column))
-        if column == "name":
-            text = "姓名（脱敏）"
-        if text:
-            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(text)}')
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal for our own comments (DDL takes no parameters)."""
-    return "'" + text.replace("'", "''") + "'"

@@ -32,6 +32,7 @@ __all__ = [
     "connect_database",
     "open_warehouse",
     "snapshot_table",
+    "write_plain_database",
     "write_warehouse",
 ]
 
@@ -186,6 +187,25 @@ class Warehouse:
             """,
             [since, since, since, since],
         )
+
+    def export(
+        self, tables: tuple[str, ...]
+    ) -> tuple[dict[str, pl.DataFrame], dict[tuple[str, str], str]]:
+        """The named tables that exist, and every comment keyed (table, column) — column
+        "" for the table's own comment."""
+        present = {
+            t for (t,) in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        frames = {t: self.frame(f"SELECT * FROM {t}") for t in tables if t in present}
+        comments = {
+            (t, c): note
+            for t, c, note in self.con.execute(
+                "SELECT table_name, column_name, comment FROM duckdb_columns() "
+                "WHERE comment IS NOT NULL UNION ALL "
+                "SELECT table_name, '', comment FROM duckdb_tables() WHERE comment IS NOT NULL"
+            ).fetchall()
+        }
+        return frames, comments
 
     def record_run(self, run: pl.DataFrame) -> None:
         """Add a run that published nothing (status `failed`) to `runs`."""
@@ -448,6 +468,28 @@ def open_warehouse(path: Path, read_only: bool = False) -> Iterator[Warehouse]:
             con.execute("CHECKPOINT warehouse")
     finally:
         con.close()
+
+
+def write_plain_database(
+    path: Path, tables: Mapping[str, pl.DataFrame], comments: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Replace the tables of an unencrypted database file (the analysts' copy) atomically;
+    `comments[table]` maps each column — and "" the table — to its comment."""
+    with staged_database(Path(path)) as staging:
+        con = duckdb.connect(str(staging))
+        try:
+            for table, frame in tables.items():
+                con.register("incoming", frame.to_arrow())
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming")
+                con.unregister("incoming")
+                for column, note in comments.get(table, {}).items():
+                    if not note:
+                        continue
+                    target = f"TABLE {table}" if column == "" else f'COLUMN {table}."{column}"'
+                    con.execute(f"COMMENT ON {target} IS {_literal(note)}")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
 
 
 @contextmanager

@@ -111,9 +111,18 @@ def test_analysts_database_has_no_whole_id_and_no_full_name(two_nights):
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         cells = text_cells(con)
         columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns()").fetchall()}
+        uncommented = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NULL "
+            "AND table_name IN (SELECT table_name FROM duckdb_tables())"
+        ).fetchall()
+        table_notes = dict(
+            con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall()
+        )
     assert {"deaths_to_deregister", "uninsured_eligible", "coverage_by_area", "runs"} <= tables
     assert not tables & {"person_links", "review_queue", "rejected_rows", "review_decisions"}
     assert not columns & {"citizen_id", "pension_no", "birth_date"}
+    assert not uncommented  # every column explained in Chinese, as in the restricted file
+    assert table_notes["deaths_to_deregister"].endswith("（分析库：已去标识化）")
     assert not [c for c in cells if WHOLE_ID.search(c)]
     long_names = {n for n in names if len(n) >= 2}
     assert long_names and not long_names & set(cells)
