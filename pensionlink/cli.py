@@ -300,6 +300,12 @@ def serve(
         Cron(cron)
     except ValueError:
         raise _fail(f"--cron {cron!r}: expected a cron schedule such as '0 2 * * *'") from None
+    from pensionlink.database_key import MissingKey, database_key
+
+    try:
+        database_key()  # every scheduled run needs it: say so now, not at 02:00
+    except MissingKey as exc:
+        raise _fail(str(exc)) from None
     from flows.deployments import serve_nightly
 
     typer.echo(

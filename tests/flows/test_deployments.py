@@ -30,3 +30,9 @@ def test_serve_refuses_a_bad_cron_or_a_missing_drop_root(tmp_path: Path):
         app, ["serve", "--drop-root", str(tmp_path), "--db", "a.duckdb", "--cron", "nightly"]
     )
     assert bad.exit_code == 2 and "--cron" in bad.output
+
+
+def test_serve_refuses_to_start_without_the_database_key(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("PENSIONLINK_DB_KEY")
+    result = CliRunner().invoke(app, ["serve", "--drop-root", str(tmp_path), "--db", "a.duckdb"])
+    assert result.exit_code == 2 and "PENSIONLINK_DB_KEY_FILE" in result.output
