@@ -42,13 +42,18 @@ def transient_io(task, task_run, state) -> bool:
     )
 
 
-@task(
-    name="读取来源文件 read",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=transient_io,
-    cache_policy=NO_CACHE,
-)
+def io_task(name: str):
+    """A task that touches files: retried twice, 10 s apart, on transient I/O errors only."""
+    return task(
+        name=name,
+        retries=2,
+        retry_delay_seconds=10,
+        retry_condition_fn=transient_io,
+        cache_policy=NO_CACHE,
+    )
+
+
+@io_task("读取来源文件 read")
 def read_task(extracts: Path, db: Path) -> NightExtract:
     return read_with_snapshots(extracts, db)
 
@@ -72,13 +77,7 @@ def findings_task(
     return night_findings(linked, as_of, policy)
 
 
-@task(
-    name="发布 publish",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=transient_io,
-    cache_policy=NO_CACHE,
-)
+@io_task("发布 publish")
 def publish_task(
     db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame], night: NightExtract
 ) -> None:
@@ -86,24 +85,12 @@ def publish_task(
         warehouse.publish(run, tables, night.accepted)
 
 
-@task(
-    name="生成报表 report",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=transient_io,
-    cache_policy=NO_CACHE,
-)
+@io_task("生成报表 report")
 def report_task(db: Path) -> ReportFiles:
     return write_night_reports(db)
 
 
-@task(
-    name="发布分析库 analyst copy",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=transient_io,
-    cache_policy=NO_CACHE,
-)
+@io_task("发布分析库 analyst copy")
 def analyst_task(db: Path) -> Path:
     return publish_analyst_database(db)
 

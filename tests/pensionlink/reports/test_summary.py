@@ -56,6 +56,16 @@ EXPECTED_TREND = [
 ]
 
 
+def _counts(integer: type[pl.DataType]) -> dict:
+    """The coverage counts and rate, as both the night's table and the trend have them."""
+    return {
+        "residents_16_plus": integer,
+        "insured": integer,
+        "uninsured_eligible": integer,
+        "coverage_rate": pl.Float64,
+    }
+
+
 def _coverage() -> pl.DataFrame:
     rows = [
         {
@@ -71,14 +81,7 @@ def _coverage() -> pl.DataFrame:
     ]
     return pl.DataFrame(
         rows,
-        schema={
-            "township": pl.String,
-            "village": pl.String,
-            "residents_16_plus": pl.Int32,
-            "insured": pl.Int32,
-            "uninsured_eligible": pl.Int32,
-            "coverage_rate": pl.Float64,
-        },
+        schema={"township": pl.String, "village": pl.String, **_counts(pl.Int32)},
     )
 
 
@@ -101,14 +104,7 @@ def _trend(nights: int = 3) -> pl.DataFrame:
             )
     return pl.DataFrame(
         rows,
-        schema={
-            "as_of": pl.Date,
-            "township": pl.String,
-            "residents_16_plus": pl.Int64,
-            "insured": pl.Int64,
-            "uninsured_eligible": pl.Int64,
-            "coverage_rate": pl.Float64,
-        },
+        schema={"as_of": pl.Date, "township": pl.String, **_counts(pl.Int64)},
     )
 
 
