@@ -9,7 +9,6 @@ header absent or repeated), each with a one-line message naming the file.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,6 @@ log = logging.getLogger("pensionlink.connectors")
 #: File kinds an agency may deliver, by suffix.
 SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 _WHOLE_ROW = "(整行 whole row)"
-_LONG_NUMBER = re.compile(r"[0-9０-９]{6,}")  # never echo something that may be an ID
 _TOO_MANY_FIELDS = "字段数多于表头 more fields than the header (unquoted comma?)"
 
 
@@ -120,13 +118,32 @@ def _check_header(spec: SourceSpec, table: RawTable, file: str) -> None:
             f"(expected {', '.join(spec.required_headers)})"
         )
     if missing:
-        shown = ", ".join(_LONG_NUMBER.sub("…", h) for h in table.headers)
-        raise SourceRejected(
-            f"{file}: 缺少必需列 missing column(s) {', '.join(missing)}; found: {shown}"
-        )
+        raise SourceRejected(f"{file}: {_missing_headers(spec, table.headers, missing)}")
     repeated = [c.header for c in spec.columns if c.header in table.duplicated]
     if repeated:
         raise SourceRejected(f"{file}: 列名重复 repeated column(s) {', '.join(repeated)}")
+
+
+def _missing_headers(spec: SourceSpec, headers: tuple[str, ...], missing: list[str]) -> str:
+    """What is wrong with a header row, by column position and expected header only: a
+    header cell as delivered is never echoed (it may hold a name or an ID typed there)."""
+    expected = [c.header for c in spec.columns]
+    unexpected = [i for i, h in enumerate(headers, 1) if h not in expected]
+    parts = []
+    for header in missing:
+        position = expected.index(header) + 1
+        if position in unexpected:
+            unexpected.remove(position)
+            parts.append(
+                f"第{position}列表头不是预期的「{header}」 "
+                f"column {position} is not the expected header {header}"
+            )
+        else:
+            parts.append(f"缺少必需列「{header}」 missing column {header}")
+    if unexpected:
+        columns = "、".join(str(i) for i in unexpected)
+        parts.append(f"第{columns}列表头无法识别 unexpected header in column(s) {columns}")
+    return "; ".join(parts)
 
 
 def _with_optional_columns(spec: SourceSpec, raw: pl.DataFrame) -> pl.DataFrame:

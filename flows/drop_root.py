@@ -59,7 +59,8 @@ def published_nights(db: Path) -> set[dt.date]:
     with open_warehouse(Path(db), read_only=True) as warehouse:
         try:
             rows = warehouse.frame(
-                "SELECT DISTINCT as_of FROM runs WHERE status IN ('published', 'superseded')"
+                "SELECT DISTINCT as_of FROM runs "
+                "WHERE status IN ('published', 'superseded', 'backfilled')"
             )
         except duckdb.CatalogException:
             return set()

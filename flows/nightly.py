@@ -80,14 +80,14 @@ def findings_task(
 @io_task("发布 publish")
 def publish_task(
     db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame], night: NightExtract
-) -> None:
+) -> str:
     with write_warehouse(db) as warehouse:
-        warehouse.publish(run, tables, night.accepted)
+        return warehouse.publish(run, tables, night.accepted)
 
 
 @io_task("生成报表 report")
-def report_task(db: Path) -> ReportFiles:
-    return write_night_reports(db)
+def report_task(db: Path, run_id: str | None = None) -> ReportFiles:
+    return write_night_reports(db, run_id)
 
 
 @io_task("发布分析库 analyst copy")
@@ -95,11 +95,12 @@ def analyst_task(db: Path) -> Path:
     return publish_analyst_database(db)
 
 
-def write_night_reports(db: Path) -> ReportFiles:
-    """The morning's reports for the night just published, in `reports/<as-of>/` beside
-    the database (each night its own folder, so earlier reports are kept)."""
+def write_night_reports(db: Path, run_id: str | None = None) -> ReportFiles:
+    """The morning's reports for the night just published (or run `run_id`'s night, a
+    back-fill among them), in `reports/<as-of>/` beside the database (each night its own
+    folder, so earlier reports are kept)."""
     with open_warehouse(db, read_only=True) as warehouse:
-        data = load_report_data(warehouse)
+        data = load_report_data(warehouse, run_id)
     return write_reports(data, reports_dir(db) / f"{data.as_of:%Y-%m-%d}")
 
 
@@ -199,11 +200,12 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
         run = run_frame(
             settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
         )
-        timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
+        status = timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
     except Exception as exc:
         record_failed_run(settings, started, stages, exc)
         raise
     summary = summarise(run, tables)
+    summary["status"] = status  # `backfilled` for a night older than the latest published
     summary["stages"]["publish"] = stages[-1][1]  # after the run row was written
     # The night is published: an analyst copy or a report that fails must not undo that.
     try:
@@ -215,7 +217,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
         log.error("分析库未更新 analysts' copy not written: %s", type(exc).__name__)
         summary["analyst_db"] = None
     try:
-        files = timed("report", "生成报表 writing reports", report, settings.db)
+        files = timed("report", "生成报表 writing reports", report, settings.db, run["run_id"][0])
         summary["stages"]["report"] = stages[-1][1]
         summary["reports"] = str(files.summary.parent if files.summary else "")
     except (OSError, duckdb.Error) as exc:

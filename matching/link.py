@@ -135,7 +135,9 @@ def resolve_source(
         rest, spine, rejected, source, (reviewed_records, reviewed)
     )
     rest = rest.join(by_chance, on="_row", how="anti")
-    queue = pl.concat([queue, _conflicts(rest, spine, rejected, source)])
+    queue = pl.concat([queue, _conflicts(rest, spine, rejected, source)]).unique(
+        "review_id", keep="first", maintain_order=True
+    )
     decided = pl.concat(
         [by_id, by_repair, by_reviewer, by_attributes, by_chance], how="diagonal_relaxed"
     )
@@ -230,7 +232,7 @@ def _probabilistic_pass(
                 levels.filter(pl.col("accepted")),
                 levels.filter(~pl.col("accepted")),
             )
-    resolved = resolve(score(pairs, features, model), records=records)
+    resolved = _hold_foreign_ids(resolve(score(pairs, features, model), records=records), rest)
     links = resolved.filter(pl.col("decision") == "link").select(
         pl.col("_row").cast(pl.UInt32),
         "person_id",
@@ -244,6 +246,26 @@ def _probabilistic_pass(
         .join(rest.select("_row", "line_no", "record_key"), on="_row")
     )
     return links, _queue_rows(doubtful, source)
+
+
+FOREIGN_ID_REASON = "身份证号属于另一登记人员（可能误填亲属身份证号），概率匹配不自动关联"
+
+
+def _hold_foreign_ids(resolved: pl.DataFrame, rest: pl.DataFrame) -> pl.DataFrame:
+    """A record whose valid ID belongs to a registered person (so the ID pass found the
+    name, sex or birth date differ: a relative's ID) is never linked by probability: its
+    'link' becomes 'review', the reason saying why. (Every ID left in `rest` that is on
+    the register is such a conflict: the ID pass linked the others.)"""
+    if "citizen_id" not in rest.columns:
+        return resolved
+    foreign = rest.filter(pl.col("citizen_id").is_not_null())["_row"].cast(pl.UInt32)
+    held = (pl.col("decision") == "link") & pl.col("_row").cast(pl.UInt32).is_in(foreign.implode())
+    return resolved.with_columns(
+        reason=pl.when(held)
+        .then(pl.concat_str(pl.lit(FOREIGN_ID_REASON + "；"), pl.col("reason")))
+        .otherwise(pl.col("reason")),
+        decision=pl.when(held).then(pl.lit("review")).otherwise(pl.col("decision")),
+    )
 
 
 def _agrees(has: set[str]) -> pl.Expr:

@@ -92,6 +92,7 @@ def run(
 def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
     from connectors import SourceRejected
     from pensionlink.database_key import MissingKey, database_key
+    from pensionlink.file_modes import BadFileMode, file_mode
     from pensionlink.settings import PolicyError, load_policy
 
     if not extracts.is_dir():
@@ -99,7 +100,8 @@ def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> 
     try:
         load_policy(as_of, policy)  # fail fast, before Prefect starts
         database_key()
-    except (PolicyError, MissingKey) as exc:
+        file_mode()
+    except (PolicyError, MissingKey, BadFileMode) as exc:
         raise _fail(str(exc)) from None
     from flows.nightly import nightly
 
@@ -118,7 +120,10 @@ def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> 
 def _print_summary(s: dict, db: Path) -> None:
     cats = ", ".join(f"{k} {v}" for k, v in s["uninsured_by_category"].items())
     lines = [
-        f"published run {s['run_id']} (as of {s['as_of']}) into {db}",
+        f"published run {s['run_id']} (as of {s['as_of']}) into {db}"
+        if s.get("status") != "backfilled"
+        else f"补跑 back-filled run {s['run_id']} (as of {s['as_of']}) into {db}: history and "
+        "reports only; the live tables stay the latest night's",
         f"  待注销人员 deaths to deregister: {s['deaths']} "
         f"(confirmed {s['deaths_confirmed']}, review {s['deaths_review']})",
         f"  应保未保人员 uninsured eligible: {s['uninsured']} ({cats})",
@@ -239,6 +244,7 @@ def report(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from pensionlink.database_key import MissingKey
+    from pensionlink.file_modes import BadFileMode
     from pensionlink.reports import (
         NothingPublished,
         UnknownTownship,
@@ -271,7 +277,7 @@ def report(
 
         try:
             files = write_reports(data, out, township, on_step=step)
-        except UnknownTownship as exc:
+        except (UnknownTownship, BadFileMode) as exc:
             raise _fail(str(exc)) from None
         progress.update(bar, completed=done[0])
     typer.echo(f"wrote {len(files.workbooks)} spreadsheet(s) for {data.as_of} into {out}")
@@ -301,10 +307,12 @@ def serve(
     except ValueError:
         raise _fail(f"--cron {cron!r}: expected a cron schedule such as '0 2 * * *'") from None
     from pensionlink.database_key import MissingKey, database_key
+    from pensionlink.file_modes import BadFileMode, file_mode
 
     try:
         database_key()  # every scheduled run needs it: say so now, not at 02:00
-    except MissingKey as exc:
+        file_mode()
+    except (MissingKey, BadFileMode) as exc:
         raise _fail(str(exc)) from None
     from flows.deployments import serve_nightly
 

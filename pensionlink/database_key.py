@@ -40,6 +40,7 @@ def database_key() -> str:
     if not key and (path := os.environ.get(KEY_FILE_ENV)):
         source = path
         try:
+            _refuse_shared_key_file(Path(path))
             key = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise MissingKey(
@@ -53,6 +54,17 @@ def database_key() -> str:
     if len(key) < MIN_LENGTH:
         raise MissingKey(f"the database key from {source} is shorter than {MIN_LENGTH} characters")
     return key
+
+
+def _refuse_shared_key_file(path: Path) -> None:
+    """A key file that its group or others may read (or write) is refused: whoever can
+    read it can read every citizen's record."""
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        raise MissingKey(
+            f"{KEY_FILE_ENV}={path}: 密钥文件权限过宽 the key file is open to its group or "
+            f"others (mode {mode & 0o777:03o}); run: chmod 600 {path}"
+        )
 
 
 def pseudonym_key(key: str) -> bytes:

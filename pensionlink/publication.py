@@ -27,6 +27,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from pensionlink.file_modes import file_mode, restricted_file
+
 __all__ = ["StagingFailed", "crash_point", "staged_database"]
 
 log = logging.getLogger(__name__)
@@ -53,15 +55,17 @@ def staging_path(db: Path) -> Path:
 @contextlib.contextmanager
 def staged_database(db: Path) -> Iterator[Path]:
     """Yield a private copy of `db` to write; on a clean exit it replaces `db` atomically,
-    on an exception it is thrown away and `db` is left as it was."""
+    on an exception it is thrown away and `db` is left as it was. The new file gets the
+    deployment's file mode (`pensionlink.file_modes`, 0640 by default)."""
     db = Path(db)
+    mode = file_mode()
     db.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(lock_path(db)):
         staging = staging_path(db)
         _remove_staging(staging)  # left by a run that was killed
         try:
             if db.exists():
-                shutil.copyfile(db, staging)
+                shutil.copyfile(db, restricted_file(staging, mode))
                 wal = db.with_name(db.name + ".wal")
                 if wal.exists():  # a file last written in place by an older version
                     shutil.copyfile(wal, staging.with_name(staging.name + ".wal"))
@@ -74,6 +78,7 @@ def staged_database(db: Path) -> Iterator[Path]:
             crash_point("written")
             if staging.with_name(staging.name + ".wal").exists():
                 raise RuntimeError("staging database still has a WAL: not checkpointed")
+            os.chmod(staging, mode)
             _fsync(staging)
             os.replace(staging, db)
             # A WAL beside the live file belonged to the replaced file (copied and

@@ -105,6 +105,10 @@ def decide(
     if accept == reject:
         typer.echo("pensionlink: give exactly one of --accept or --reject", err=True)
         raise typer.Exit(2)
+    by = by.strip()
+    if not by:
+        typer.echo("pensionlink: --by: 请填写复核人姓名 expected who decides (not empty)", err=True)
+        raise typer.Exit(2)
     with _open(db, read_only=False) as warehouse:
         try:
             warehouse.record_decision(review_id, "accept" if accept else "reject", by, note)

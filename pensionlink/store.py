@@ -26,6 +26,7 @@ from pensionlink.publication import crash_point, staged_database
 __all__ = [
     "FINDING_TABLES",
     "HISTORY_TABLES",
+    "AlreadyDecided",
     "Warehouse",
     "WarehouseSnapshots",
     "WrongKey",
@@ -38,6 +39,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# `runs.status` of a night older than the latest published one: history only (see publish).
+BACKFILLED = "backfilled"
 # Tables replaced each night; those in HISTORY_TABLES also keep every night's rows.
 FINDING_TABLES = (
     "deaths_to_deregister",
@@ -128,13 +131,19 @@ class Warehouse:
         run: pl.DataFrame,
         tables: Mapping[str, pl.DataFrame],
         accepted: Mapping[str, SourceRead] | None = None,
-    ) -> None:
+    ) -> str:
         """Replace the finding tables, append history and the run, and keep tonight's
-        accepted deliveries as the sources' snapshots — all or nothing."""
+        accepted deliveries as the sources' snapshots — all or nothing. A night older
+        than the latest published one is a back-fill: only its history and its run are
+        written (status `backfilled`); the live tables and the snapshots stay the newer
+        night's. Returns the run's status."""
         (run_id,) = run["run_id"].to_list()
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for read in (accepted or {}).values():
+            backfill = self._is_backfill(run)
+            if backfill:
+                run = run.with_columns(status=pl.lit(BACKFILLED))
+            for read in (accepted or {}).values() if not backfill else ():
                 self._keep_snapshot(read, run_id)
             repeated = self._repeated_runs(run)
             for i, (table, frame) in enumerate(tables.items()):
@@ -142,8 +151,9 @@ class Warehouse:
                     raise ValueError(f"unknown table {table}")
                 incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
                 self.con.register("incoming", incoming.to_arrow())
-                self.con.execute(f"DELETE FROM {table}")
-                self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                if not backfill:
+                    self.con.execute(f"DELETE FROM {table}")
+                    self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
                 if table in HISTORY_TABLES:
                     if repeated:  # the same night with the same inputs: one entry, not two
                         self.con.execute(
@@ -167,7 +177,15 @@ class Warehouse:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("CHECKPOINT warehouse")
-        log.info("published run %s", run_id)
+        log.info("%s run %s", run["status"][0], run_id)
+        return run["status"][0]
+
+    def _is_backfill(self, run: pl.DataFrame) -> bool:
+        """Whether the run's night is older than the latest published night."""
+        (latest,) = self.con.execute(
+            "SELECT max(as_of) FROM runs WHERE status = 'published'"
+        ).fetchone()
+        return latest is not None and run["as_of"][0] < latest
 
     def audit_trail(self, since: object | None = None) -> pl.DataFrame:
         """Every run and every review decision, with who and when (处理记录), oldest first.
@@ -219,7 +237,8 @@ class Warehouse:
         if "inputs" not in run.columns or run["inputs"][0] is None:
             return []
         rows = self.con.execute(
-            "SELECT run_id FROM runs WHERE as_of = ? AND inputs = ? AND status = 'published'",
+            "SELECT run_id FROM runs WHERE as_of = ? AND inputs = ? "
+            "AND status IN ('published', 'backfilled')",
             [run["as_of"][0], run["inputs"][0]],
         ).fetchall()
         return [r for (r,) in rows]
@@ -260,6 +279,21 @@ class Warehouse:
         if item.is_empty():
             raise LookupError(f"no review item {review_id} in tonight's queue")
         row = item.row(0, named=True)
+        by = (by or "").strip()
+        if not by:
+            raise ValueError("复核人不能为空 --by must name who decides")
+        earlier = self.con.execute(
+            "SELECT decided_at, decided_by, decision FROM review_decisions "
+            "WHERE source = ? AND record_key = ? AND person_id IS NOT DISTINCT FROM ? "
+            "ORDER BY decided_at LIMIT 1",
+            [row["source"], row["record_key"], row["person_id"]],
+        ).fetchone()
+        if earlier is not None:
+            at, who, what = earlier
+            raise AlreadyDecided(
+                f"复核项 {review_id} 已于 {at:%Y-%m-%d} 由 {who} 决定（{what}）"
+                f" already decided on {at:%Y-%m-%d} by {who} ({what}); not recorded again"
+            )
         self.con.execute(
             "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?)",
             [review_id, row["source"], row["record_key"], row["person_id"], decision, by, note],
@@ -346,6 +380,10 @@ def snapshot_table(source: str) -> str:
 def _literal(text: str | None) -> str:
     """A SQL string literal for our own constant comments (DDL takes no parameters)."""
     return "'" + (text or "").replace("'", "''") + "'"
+
+
+class AlreadyDecided(LookupError):
+    """The record pair was decided before, with the same fingerprint."""
 
 
 class WrongKey(RuntimeError):

@@ -17,20 +17,26 @@ from pensionlink.store import Warehouse
 
 __all__ = ["NothingPublished", "ReportData", "load_report_data"]
 
+# The latest night (not the latest run: a back-fill of an older night is run later).
 LATEST_RUN = """
 SELECT run_id, as_of, finished_at FROM runs
-WHERE status = 'published' ORDER BY finished_at DESC LIMIT 1
+WHERE status = 'published' ORDER BY as_of DESC, finished_at DESC LIMIT 1
 """
-DEATHS = "SELECT * EXCLUDE (run_id) FROM deaths_to_deregister ORDER BY township, village, name"
+# A given run that wrote history (published or back-filled).
+ONE_RUN = """
+SELECT run_id, as_of, finished_at FROM runs
+WHERE run_id = ? AND status IN ('published', 'backfilled')
+"""
+DEATHS = "SELECT * EXCLUDE (run_id) FROM {deaths_to_deregister} ORDER BY township, village, name"
 UNINSURED = """
-SELECT * EXCLUDE (run_id) FROM uninsured_eligible
+SELECT * EXCLUDE (run_id) FROM {uninsured_eligible}
 ORDER BY township, village, category, name
 """
 FUNERAL = """
-SELECT * EXCLUDE (run_id) FROM duplicate_funeral_benefits
+SELECT * EXCLUDE (run_id) FROM {duplicate_funeral_benefits}
 ORDER BY township, village, name, kind
 """
-COVERAGE = "SELECT * EXCLUDE (run_id) FROM coverage_by_area ORDER BY township, village"
+COVERAGE = "SELECT * EXCLUDE (run_id) FROM {coverage_by_area} ORDER BY township, village"
 # One point per night (as-of date) and township: the last run published for that night.
 COVERAGE_TREND = """
 WITH per_run AS (
@@ -39,7 +45,7 @@ WITH per_run AS (
            sum(h.insured)::BIGINT AS insured,
            sum(h.uninsured_eligible)::BIGINT AS uninsured_eligible
     FROM coverage_by_area_history h JOIN runs r USING (run_id)
-    WHERE r.status = 'published'
+    WHERE r.status IN ('published', 'backfilled') AND r.as_of <= ?
     GROUP BY ALL
 )
 SELECT as_of, township, residents_16_plus, insured, uninsured_eligible,
@@ -52,8 +58,16 @@ QUALITY = """
 SELECT agency, title, source, stale, note, rows_read, rows_rejected,
        ids_valid, ids_repaired, ids_invalid, ids_mangled, ids_empty,
        rows_linked, rows_unlinked, expectations, expectations_failed
-FROM source_quality ORDER BY agency, source
+FROM {source_quality} ORDER BY agency, source
 """
+# The tables the queries above read: live, or one run's rows of their history.
+_TABLES = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+    "source_quality",
+)
 
 
 @dataclass(frozen=True)
@@ -98,21 +112,37 @@ class NothingPublished(LookupError):
     """The database holds no published night yet."""
 
 
-def load_report_data(warehouse: Warehouse) -> ReportData:
-    """Read the latest published night's findings for the reports."""
+def load_report_data(warehouse: Warehouse, run_id: str | None = None) -> ReportData:
+    """Read the latest published night's findings for the reports — or, with `run_id`,
+    that run's night (a back-filled night is read from the history tables); the
+    coverage trend ends at the night reported."""
     latest = warehouse.frame(LATEST_RUN)
     if latest.is_empty():
         raise NothingPublished("no published night in the database yet; run `pensionlink run`")
-    run = latest.row(0, named=True)
+    if run_id is not None and run_id != latest["run_id"][0]:
+        chosen = warehouse.frame(ONE_RUN, [run_id])
+        if chosen.is_empty():
+            raise NothingPublished(f"run {run_id} published no night")
+        run = chosen.row(0, named=True)
+        # the night's own rows of each history table, in place of the live table
+        tables = {t: f"(SELECT * FROM {t}_history WHERE run_id = ?)" for t in _TABLES}
+        params = [run_id]
+    else:
+        run = latest.row(0, named=True)
+        tables, params = {t: t for t in _TABLES}, []
     masked = mask_citizen_id(pl.col("citizen_id")).alias("citizen_id")
+
+    def read(query: str) -> pl.DataFrame:
+        return warehouse.frame(query.format(**tables), params)
+
     return ReportData(
         run_id=run["run_id"],
         as_of=run["as_of"],
         finished_at=run["finished_at"],
-        deaths=warehouse.frame(DEATHS).with_columns(masked),
-        uninsured=warehouse.frame(UNINSURED).with_columns(masked),
-        funeral=warehouse.frame(FUNERAL).with_columns(masked),
-        coverage=warehouse.frame(COVERAGE),
-        coverage_trend=warehouse.frame(COVERAGE_TREND),
-        quality=warehouse.frame(QUALITY),
+        deaths=read(DEATHS).with_columns(masked),
+        uninsured=read(UNINSURED).with_columns(masked),
+        funeral=read(FUNERAL).with_columns(masked),
+        coverage=read(COVERAGE),
+        coverage_trend=warehouse.frame(COVERAGE_TREND, [run["as_of"]]),
+        quality=read(QUALITY),
     )

@@ -15,7 +15,7 @@ COMMENT ON COLUMN runs.run_id IS '批次号';
 COMMENT ON COLUMN runs.started_at IS '开始时间';
 COMMENT ON COLUMN runs.finished_at IS '结束时间';
 COMMENT ON COLUMN runs.as_of IS '数据截止日期';
-COMMENT ON COLUMN runs.status IS '状态：published 已发布 / superseded 同一晚同样输入重跑，结果已由后一次替换 / failed 未发布';
+COMMENT ON COLUMN runs.status IS '状态：published 已发布 / backfilled 补跑较早一晚，仅写入历史表，当前结果表和上次有效数据不变 / superseded 同一晚同样输入重跑，结果已由后一次替换 / failed 未发布';
 COMMENT ON COLUMN runs.extracts IS '数据目录';
 COMMENT ON COLUMN runs.sources IS '各来源文件：校验和、编码、读取行数、拒收行数、是否沿用上次数据';
 COMMENT ON COLUMN runs.stages IS '各阶段耗时（秒）';

@@ -71,16 +71,45 @@ def test_missing_file_and_two_files(tmp_path):
         read_source("hukou", tmp_path)
 
 
-def test_missing_required_column_names_file_column_and_what_was_found(tmp_path):
+def test_missing_required_column_names_file_and_column(tmp_path):
     rows = [[c for c in row[:-1]] for row in hukou_rows()]  # no 注销日期
     write_csv(tmp_path, "hukou", rows)
     with pytest.raises(SourceRejected) as err:
         read_source("hukou", tmp_path)
     message = str(err.value)
-    assert "public_security/hukou.csv" in message
-    assert "注销日期" in message
-    assert "found: 公民身份号码, 姓名" in message
-    assert "\n" not in message
+    assert message == "public_security/hukou.csv: 缺少必需列「注销日期」 missing column 注销日期"
+
+
+def test_a_header_cell_is_never_echoed_only_its_position_and_the_expected_header(tmp_path):
+    rows = hukou_rows()
+    rows[0] = list(rows[0])
+    rows[0][1] = "金顺花"  # a person's name typed over 姓名
+    rows[0][5] = "222405194708204151 户籍地址"  # and an ID over 户籍地址
+    write_csv(tmp_path, "hukou", rows)
+    with pytest.raises(SourceRejected) as err:
+        read_source("hukou", tmp_path)
+    message = str(err.value)
+    assert message == (
+        "public_security/hukou.csv: 第2列表头不是预期的「姓名」 column 2 is not the expected "
+        "header 姓名; 第6列表头不是预期的「户籍地址」 column 6 is not the expected header 户籍地址"
+    )
+    extra = hukou_rows()
+    extra[0] = [*extra[0][:-1], "金顺花"]  # 注销日期 missing, a name in the last column
+    write_csv(tmp_path, "hukou", extra)
+    with pytest.raises(SourceRejected) as err:
+        read_source("hukou", tmp_path)
+    assert "金顺花" not in str(err.value) and "第11列表头不是预期的「注销日期」" in str(err.value)
+    moved = hukou_rows()
+    moved[0] = [*moved[0][:-1]]
+    moved[0].insert(0, "金顺花")  # a name in a new first column, 注销日期 gone
+    moved[1:] = [["x", *r[:-1]] for r in moved[1:]]
+    write_csv(tmp_path, "hukou", moved)
+    with pytest.raises(SourceRejected) as err:
+        read_source("hukou", tmp_path)
+    assert str(err.value) == (
+        "public_security/hukou.csv: 缺少必需列「注销日期」 missing column 注销日期; "
+        "第1列表头无法识别 unexpected header in column(s) 1"
+    )
 
 
 def test_headers_are_stripped_and_extra_columns_ignored(tmp_path):

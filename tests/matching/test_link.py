@@ -224,3 +224,33 @@ def test_every_id_quirk_links_to_the_right_person(raw, method):
     ).drop("_id", "raw")
     out = link_source(frame, build_spine(HUKOU))
     assert out.select("person_id", "link_method").row(0) == ("222405194708204151", method)
+
+
+def test_a_relatives_id_is_never_linked_by_the_probabilistic_pass():
+    """董哲's cremation record carries her living husband 池花亮's valid ID; she is not on
+    the register. The ID, sex, township and village agree with 池花亮, only the name
+    differs: the probabilistic pass scores him p > 0.99 — yet he must never be linked
+    (he would be reported dead). The pair goes to review, saying why."""
+    register = hukou(
+        ("222405194708204151", "池花亮", "男", D(1947, 8, 20), None, "正常"),
+        ("22240519850401256X", "方国", "女", D(1985, 4, 1), None, "正常"),
+    ).with_columns(township=pl.lit("龙门街道"), village=pl.lit("新城社区"))
+    funeral = pl.DataFrame(
+        {
+            "citizen_id": ["222405194708204151"],
+            "id_clean": ["222405194708204151"],
+            "name": ["董哲"],
+            "sex": ["男"],
+            "death_date": [D(2026, 11, 3)],
+            "township": ["龙门街道"],
+            "village": ["新城社区"],
+            "line_no": [2],
+            "id_status": ["valid"],
+        }
+    )
+    out, queue = resolve_source(funeral, build_spine(register), "funeral")
+    assert out.select("person_id", "link_method").row(0) == (None, None)
+    (item,) = queue.rows(named=True)  # one item: the candidate is the ID's owner
+    assert item["person_id"] == "222405194708204151"
+    assert item["probability"] > 0.99  # what would have linked him
+    assert "亲属" in item["reason"]
