@@ -126,7 +126,7 @@ def test_a_name_typed_into_a_header_is_never_echoed(nights: dict, capsys):
     db, summary = nights["db"], nights["newer"]
     _print_summary(summary, db)
     console = capsys.readouterr().out
-    (note,) = [e["note"] for e in summary["not_read"] if e["source"] == "disabled_persons"]
+    (note,) = [e["note"] for e in summary["not_read"] if e["source"] == "disabled"]
     assert "第" in note and "姓名" in note  # says which column and what was expected
     with connect_database(db) as con:
         runs = con.execute("SELECT sources::VARCHAR, error FROM runs").fetchall()

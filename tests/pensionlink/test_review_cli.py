@@ -85,3 +85,47 @@ def test_decide_is_stored_with_who_and_leaves_the_list(db: Path):
     (line,) = [ln for ln in audit.output.splitlines() if "review_decision" in ln]
     assert "李明" in line and "reject" in line and "abc123" in line
     assert any("  run  " in ln and "@" in ln for ln in audit.output.splitlines())
+
+
+def _queue_item(db: Path, review_id: str, record_key: str) -> None:
+    with write_warehouse(db) as warehouse:
+        line_no, person = warehouse.con.execute(
+            'SELECT line_no, citizen_id FROM snapshots."death_certificates" '
+            "WHERE citizen_id IS NOT NULL LIMIT 1 OFFSET 1"
+        ).fetchone()
+        warehouse.con.execute(
+            "INSERT INTO review_queue VALUES (?, 'death_certificates', ?, ?, ?, "
+            "0.9, 7.0, 0.8, '', '同名同生日，候选难分', 'r1')",
+            [review_id, line_no, record_key, person],
+        )
+
+
+def _decisions(db: Path, review_id: str) -> list[tuple]:
+    with open_warehouse(db, read_only=True) as warehouse:
+        return warehouse.frame(
+            "SELECT decision, decided_by FROM review_decisions WHERE review_id = ?", [review_id]
+        ).rows()
+
+
+@pytest.mark.parametrize("by", ["", "   ", "\t"])
+def test_decide_needs_a_reviewer(db: Path, by: str):
+    _queue_item(db, f"noby{len(by)}", f"k-noby-{len(by)}")
+    result = runner.invoke(
+        app, ["review", "decide", f"noby{len(by)}", "--accept", "--by", by, "--db", str(db)]
+    )
+    assert result.exit_code == 2 and "--by" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _decisions(db, f"noby{len(by)}") == []
+
+
+def test_an_item_is_decided_once_per_fingerprint(db: Path):
+    _queue_item(db, "twice1", "k-twice")
+    decide = ["review", "decide", "twice1", "--db", str(db)]
+    first = runner.invoke(app, [*decide, "--accept", "--by", " 王芳 "])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, [*decide, "--reject", "--by", "李明"])
+    assert again.exit_code == 2
+    (line,) = again.stderr.strip().splitlines()
+    today = dt.date.today().isoformat()
+    assert "already decided" in line and today in line and "王芳" in line
+    assert _decisions(db, "twice1") == [("accept", "王芳")]  # stored stripped, once
