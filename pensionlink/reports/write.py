@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pensionlink.file_modes import file_mode, restricted_file
 from pensionlink.reports.data import ReportData
-from pensionlink.reports.file_names import report_path, township_file_stem
+from pensionlink.reports.file_names import TOWNSHIPS, report_path, township_file_stem
 from pensionlink.reports.workbook import write_township_workbook
 
 __all__ = ["ReportFiles", "UnknownTownship", "report_steps", "write_reports"]
@@ -41,7 +41,10 @@ def write_reports(
     townships = data.townships
     if township is not None:
         if township not in townships:
-            known = "、".join(townships) or "（无）"
+            # only the city's own townships are named: any other value came from the data
+            known = "、".join(t for t in townships if t in TOWNSHIPS) or "（无）"
+            if others := len([t for t in townships if t not in TOWNSHIPS]):
+                known += f" (+{others} other value(s))"
             raise UnknownTownship(f"no township '{township}' in tonight's results; known: {known}")
         townships = [township]
     out.mkdir(parents=True, exist_ok=True)

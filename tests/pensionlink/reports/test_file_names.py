@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pensionlink.reports import load_report_data, write_reports
+from pensionlink.reports import UnknownTownship, load_report_data, write_reports
 from pensionlink.reports.file_names import (
     TOWNSHIPS,
     UnsafeReportPath,
@@ -79,3 +79,17 @@ def test_hostile_townships_are_reported_inside_the_folder(tmp_path: Path):
     outside = {p for p in written if p.parent != out and p.parent != db.parent}
     assert outside == set()
     assert not (tmp_path / "abs_2026-11-27.xlsx").exists()
+
+
+def test_asking_for_one_township_names_only_the_citys_own(tmp_path: Path):
+    db = tmp_path / "pensionlink.duckdb"
+    night = {"龙门街道": 10, "../../../pwned": 3, "金顺花": 2}
+    publish_night(db, dt.date(2026, 11, 27), night, dt.datetime(2026, 11, 27, 2))
+    with open_warehouse(db, read_only=True) as warehouse:
+        data = load_report_data(warehouse)
+    with pytest.raises(UnknownTownship) as err:
+        write_reports(data, tmp_path / "out", "火星镇")
+    assert str(err.value).endswith("known: 龙门街道 (+2 other value(s))")
+    files = write_reports(data, tmp_path / "out", "../../../pwned")
+    (workbook,) = files.workbooks
+    assert workbook.parent == tmp_path / "out" and SLUG.match(workbook.name.split("_")[0])
