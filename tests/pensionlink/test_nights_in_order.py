@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flows.drop_root import published_nights
 from pensionlink.reports import load_report_data
@@ -72,3 +74,25 @@ def test_the_same_older_night_again_keeps_one_history_entry(tmp_path: Path):
         rows(db, "SELECT run_id FROM coverage_by_area_history"), schema=["run_id"], orient="row"
     )
     assert first not in history["run_id"].to_list() and again in history["run_id"].to_list()
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.integers(min_value=1, max_value=4), min_size=2, max_size=3))
+def test_in_any_order_the_live_night_is_the_latest_and_history_keeps_every_night(
+    tmp_path_factory, days: list[int]
+):
+    db = tmp_path_factory.mktemp("order") / "pensionlink.duckdb"
+    runs = {}
+    for i, day in enumerate(days):
+        as_of = dt.date(2026, 11, day)
+        started = dt.datetime(2026, 12, 1, 2) + dt.timedelta(minutes=i)
+        run_id, status = publish_night(db, as_of, {"三合镇": day}, started)
+        expected = "backfilled" if day < max(days[: i + 1]) else "published"
+        assert status == expected
+        runs[day] = run_id  # the same night again (same inputs): one entry, the last run
+    assert rows(db, "SELECT residents_16_plus FROM coverage_by_area") == [(max(days),)]
+    assert sorted(rows(db, "SELECT run_id, residents_16_plus FROM coverage_by_area_history")) == (
+        sorted((run_id, day) for day, run_id in runs.items())
+    )
