@@ -10,6 +10,8 @@ never rejected here, which keeps citizen IDs out of the rejection report.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from connectors.derived import derive
@@ -17,6 +19,7 @@ from connectors.identity import add_identity
 from connectors.spec import ColumnSpec, SourceSpec
 from connectors.table import LINE_NO
 from connectors.typed import bad_reason, blank_to_null, parse_column, parse_leniently
+from connectors.values import ValueCheck, normalise_words, value_checks
 
 __all__ = ["REJECTED_SCHEMA", "canonical_frame", "empty_frame", "rejected_rows"]
 
@@ -32,7 +35,7 @@ REJECTED_SCHEMA: dict[str, pl.DataType] = {
 
 
 def rejected_rows(
-    source: str, file: str, lines: pl.Expr, column: str, value: pl.Expr, reason: str
+    source: str, file: str, lines: pl.Expr, column: str, value: pl.Expr, reason: str | pl.Expr
 ) -> list[pl.Expr]:
     """The select list of rejected rows (columns of :data:`REJECTED_SCHEMA`)."""
     return [
@@ -41,7 +44,9 @@ def rejected_rows(
         lines.cast(pl.Int64).alias("line"),
         pl.lit(column, pl.String).alias("column"),
         value.cast(pl.String).alias("value"),
-        pl.lit(reason, pl.String).alias("reason"),
+        (reason if isinstance(reason, pl.Expr) else pl.lit(reason, pl.String))
+        .cast(pl.String)
+        .alias("reason"),
     ]
 
 
@@ -80,29 +85,35 @@ def _typed(texts: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
 
 
 def canonical_frame(
-    raw: pl.DataFrame, spec: SourceSpec, file: str
+    raw: pl.DataFrame, spec: SourceSpec, file: str, *, as_of: dt.date | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed frame and rejected cells of ``raw`` (text columns named by header + line_no).
 
-    Every mapped header must be present in ``raw``; extra columns are ignored.
+    Every mapped header must be present in ``raw``; extra columns are ignored. A row is
+    rejected for a cell that does not read as its type, or for a value outside the
+    contract (`connectors.values`; dates after ``as_of`` only when it is given).
     """
     texts = raw.select(*(_text(c).alias(c.header) for c in spec.columns), pl.col(LINE_NO))
     work = _typed(texts, spec)
     checked = [c for c in spec.columns if c.type != "str"]
-    flags = work.select(_unread(c).alias(c.header) for c in checked)
+    typed = work.select(c.column for c in spec.columns).with_columns(normalise_words(spec))
+    frame = add_identity(derive(spec.name, typed), spec).with_columns(work[LINE_NO])
+    checks = [
+        ValueCheck(c.header, _unread(c), pl.lit(bad_reason(c)), pl.col(c.header)) for c in checked
+    ]
+    checks += value_checks(spec, as_of, set(frame.columns))
+    # the delivered cells beside the values, to show what was rejected
+    both = pl.concat([frame, work.select(c.header for c in spec.columns)], how="horizontal")
+    flags = both.select(check.failed.alias(str(i)) for i, check in enumerate(checks))
     rejected = [
-        work.filter(flags[c.header]).select(
-            rejected_rows(
-                spec.name, file, pl.col(LINE_NO), c.header, pl.col(c.header), bad_reason(c)
-            )
+        both.filter(flags[str(i)]).select(
+            rejected_rows(spec.name, file, pl.col(LINE_NO), check.header, check.shown, check.reason)
         )
-        for c in checked
-        if flags[c.header].any()
+        for i, check in enumerate(checks)
+        if flags[str(i)].any()
     ]
     if rejected:
-        work = work.filter(~pl.any_horizontal(_unread(c) for c in checked))
-    typed = work.select(c.column for c in spec.columns)
-    frame = add_identity(derive(spec.name, typed), spec).with_columns(work[LINE_NO])
+        frame = frame.filter(~pl.any_horizontal(flags))
     return frame, _concat_rejected(rejected)
 
 

@@ -15,6 +15,7 @@ nights delivered; only a required source that has *never* been accepted stops th
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ import polars as pl
 
 from connectors.canonical import REJECTED_SCHEMA, empty_frame
 from connectors.errors import SourceMissing, SourceRejected
-from connectors.source import SourceRead, find_file, read_source
+from connectors.source import WITHHELD_SCHEMA, SourceRead, find_file, read_source
 from connectors.spec import SourceSpec, load_specs
 from connectors.table import file_checksum
 
@@ -55,17 +56,23 @@ class NightExtract:
 
     ``frames``: canonical frame per source (all sources, empty when not delivered);
     ``sources``: one dict per source (source, file, checksum, encoding, rows_read,
-    rows_rejected, stale, note) for the run record; ``rejected``: every rejected row.
+    rows_rejected, stale, note) for the run record; ``rejected``: every rejected row;
+    ``withheld``: the normalised IDs of tonight's rejected rows (in memory only), so that
+    the findings can leave a person whose roster row was rejected out rather than guess.
     """
 
     frames: dict[str, pl.DataFrame]
     sources: list[dict]
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA))
     accepted: dict[str, SourceRead] = field(default_factory=dict)
+    withheld: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=WITHHELD_SCHEMA))
 
 
-def read_night(extracts: Path, *, snapshots: Snapshots | None = None) -> NightExtract:
-    """Read every source of the drop folder ``extracts``."""
+def read_night(
+    extracts: Path, *, as_of: dt.date | None = None, snapshots: Snapshots | None = None
+) -> NightExtract:
+    """Read every source of the drop folder ``extracts``; ``as_of`` (None: no upper
+    bound) is the night's date, after which the contract forbids some dates."""
     extracts = Path(extracts)
     if not extracts.is_dir():
         raise SourceRejected(f"{extracts}: 没有此文件夹 no such drop folder")
@@ -74,15 +81,17 @@ def read_night(extracts: Path, *, snapshots: Snapshots | None = None) -> NightEx
     sources: list[dict] = []
     rejected: list[pl.DataFrame] = []
     accepted: dict[str, SourceRead] = {}
+    withheld: list[pl.DataFrame] = [pl.DataFrame(schema=WITHHELD_SCHEMA)]
     for spec in load_specs().values():
         try:
-            read, note = _read_or_reuse(spec, extracts, snapshots)
+            read, note = _read_or_reuse(spec, extracts, snapshots, as_of)
         except (SourceMissing, SourceRejected) as exc:
             reason = NOT_DELIVERED if isinstance(exc, SourceMissing) else str(exc)
             frames[spec.name], entry = _not_read(spec, reason, snapshots)
         else:
             frames[spec.name], entry = read.frame, _entry(read, extracts, note)
             rejected.append(read.rejected)
+            withheld.append(read.withheld)
             if note is None:  # kept with its path relative to the drop folder
                 accepted[spec.name] = replace(read, path=Path(entry["file"]))
         sources.append(entry)
@@ -95,22 +104,24 @@ def read_night(extracts: Path, *, snapshots: Snapshots | None = None) -> NightEx
         sum(s["rows_rejected"] for s in sources),
         sum(s["stale"] for s in sources),
     )
-    return NightExtract(frames, sources, all_rejected, accepted)
+    return NightExtract(frames, sources, all_rejected, accepted, pl.concat(withheld))
 
 
 def _read_or_reuse(
-    spec: SourceSpec, extracts: Path, snapshots: Snapshots | None
+    spec: SourceSpec, extracts: Path, snapshots: Snapshots | None, as_of: dt.date | None = None
 ) -> tuple[SourceRead, str | None]:
-    """Tonight's delivery of a source; an unchanged file comes from its snapshot."""
+    """Tonight's delivery of a source; an unchanged file comes from its snapshot, unless
+    that had rejected rows (read again: whom they concern is not kept, and tonight's
+    as-of date may judge its dates differently)."""
     if snapshots is not None:
         path = find_file(spec, extracts)
         known = snapshots.checksum(spec.name)
         if known is not None and known == file_checksum(path):
             previous = snapshots.load(spec.name)
-            if previous is not None:
+            if previous is not None and previous.rejected.is_empty():
                 log.info("未变化 %s unchanged since the last accepted delivery", spec.name)
                 return previous, UNCHANGED
-    return read_source(spec.name, extracts), None
+    return read_source(spec.name, extracts, as_of=as_of), None
 
 
 def _entry(read: SourceRead, extracts: Path, note: str | None = None) -> dict:

@@ -8,18 +8,21 @@ header absent or repeated), each with a one-line message naming the file.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from connectors.canonical import canonical_frame, rejected_rows
 from connectors.errors import SourceMissing, SourceRejected
+from connectors.identity import id_text
 from connectors.spec import SourceSpec, load_specs
 from connectors.table import LINE_NO, RawTable, TableError, read_table
+from matching.citizen_id import normalise_citizen_id
 
-__all__ = ["SUFFIXES", "SourceRead", "find_file", "read_source"]
+__all__ = ["SUFFIXES", "WITHHELD_SCHEMA", "SourceRead", "find_file", "read_source"]
 
 log = logging.getLogger("pensionlink.connectors")
 
@@ -27,6 +30,14 @@ log = logging.getLogger("pensionlink.connectors")
 SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 _WHOLE_ROW = "(整行 whole row)"
 _TOO_MANY_FIELDS = "字段数多于表头 more fields than the header (unquoted comma?)"
+
+#: Who the rejected rows were about: the normalised ID of each rejected row (in memory
+#: only, never published), so that a finding can treat that person as unknown.
+WITHHELD_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String,
+    "line": pl.Int64,
+    "citizen_id": pl.String,
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,8 @@ class SourceRead:
     rejected: pl.DataFrame
     checksum: str
     encoding: str
+    #: The IDs of the rows in ``rejected`` (see :data:`WITHHELD_SCHEMA`).
+    withheld: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=WITHHELD_SCHEMA))
 
     @property
     def rows_rejected(self) -> int:
@@ -66,13 +79,15 @@ def find_file(spec: SourceSpec, extracts: Path) -> Path:
     return found[0]
 
 
-def read_source(name: str, extracts: Path) -> SourceRead:
-    """Read source ``name`` from the drop folder ``extracts``."""
+def read_source(name: str, extracts: Path, *, as_of: dt.date | None = None) -> SourceRead:
+    """Read source ``name`` from the drop folder ``extracts``; with ``as_of``, a date the
+    contract forbids after it is rejected (`connectors.values`)."""
     spec = load_specs()[name]
     path = find_file(spec, Path(extracts))
     file = _relative(path, Path(extracts))
+    ids = (spec.id_column.header,) if spec.id_column is not None else ()
     try:
-        table = read_table(path)
+        table = read_table(path, id_headers=ids)
     except TableError as exc:
         raise SourceRejected(f"{file}: {exc}") from None
     except OSError as exc:
@@ -82,11 +97,18 @@ def read_source(name: str, extracts: Path) -> SourceRead:
     shifted = _shifted_rows(spec, table, file)
     if shifted.height:
         raw = raw.join(table.too_many_fields, on=LINE_NO, how="anti")
-    frame, rejected = canonical_frame(raw, spec, file)
+    frame, rejected = canonical_frame(raw, spec, file, as_of=as_of)
     if shifted.height:
         rejected = pl.concat([shifted, rejected]).sort("line", maintain_order=True)
     read = SourceRead(
-        name, path, frame, table.frame.height, rejected, table.checksum, table.encoding
+        name,
+        path,
+        frame,
+        table.frame.height,
+        rejected,
+        table.checksum,
+        table.encoding,
+        _withheld(spec, table.frame, rejected),
     )
     log.info(
         "读取 %s: %s (%s) %d rows, %d rejected",
@@ -97,6 +119,20 @@ def read_source(name: str, extracts: Path) -> SourceRead:
         read.rows_rejected,
     )
     return read
+
+
+def _withheld(spec: SourceSpec, raw: pl.DataFrame, rejected: pl.DataFrame) -> pl.DataFrame:
+    """The normalised ID of every rejected row (null where it is not a usable ID)."""
+    col = spec.id_column
+    if col is None or rejected.is_empty():
+        return pl.DataFrame(schema=WITHHELD_SCHEMA)
+    lines = rejected.select(pl.col("line").unique().alias(LINE_NO))
+    rows = raw.join(lines, on=LINE_NO).select(LINE_NO, pl.col(col.header).alias(col.column))
+    return rows.select(
+        pl.lit(spec.name, pl.String).alias("source"),
+        pl.col(LINE_NO).alias("line"),
+        normalise_citizen_id(id_text(col)).struct.field("citizen_id"),
+    ).sort("line")
 
 
 def _relative(path: Path, extracts: Path) -> str:

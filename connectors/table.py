@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 
 from connectors.encoding import Decoded, EncodingError, decode_to_utf8
@@ -61,13 +62,18 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_table(path: Path) -> RawTable:
-    """Read a ``.csv`` or ``.xlsx`` file; raises :class:`TableError` if impossible."""
+def read_table(path: Path, *, id_headers: tuple[str, ...] = ()) -> RawTable:
+    """Read a ``.csv`` or ``.xlsx`` file; raises :class:`TableError` if impossible.
+
+    ``id_headers`` name the columns that hold citizen IDs: in a workbook, a cell there that
+    is a *number* lost its last digits to floating point, so it is kept as the number it
+    is (``2.2240519900117571e17``), which the ID normaliser classifies as mangled.
+    """
     data = path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
     quoted = False  # whether a cell may hold a line break (only a quoted CSV cell can)
     if path.suffix.lower() == ".xlsx":
-        grid, encoding = _read_xlsx(path), "xlsx"
+        grid, encoding = _read_xlsx(path, id_headers), "xlsx"
     else:
         decoded = _decode(data)
         _check_not_cut(decoded.data)
@@ -141,8 +147,9 @@ def _header_width(data: bytes) -> int:
         raise TableError(f"表头无法解析 unparsable header: {exc}") from None
 
 
-def _read_xlsx(path: Path) -> pl.DataFrame:
-    """First sheet, every cell as text (dates arrive as ``YYYY-MM-DD 00:00:00``)."""
+def _read_xlsx(path: Path, id_headers: tuple[str, ...] = ()) -> pl.DataFrame:
+    """First sheet, every cell as text (dates arrive as ``YYYY-MM-DD 00:00:00``); a
+    number in an ID column as a float's text (see :func:`read_table`)."""
     try:
         grid = pl.read_excel(
             path,
@@ -153,9 +160,46 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
             drop_empty_rows=False,
             drop_empty_cols=False,
         )
+        grid = grid.select(pl.all().cast(pl.String))
+        numeric = _numeric_cells(path, grid, id_headers)
     except Exception as exc:  # calamine/fastexcel raise their own types for corrupt files
         raise TableError(f"Excel无法读取 unreadable workbook: {_first_line(exc)}") from None
-    return grid.select(pl.all().cast(pl.String))
+    return grid.with_columns(
+        pl.when(flags).then(pl.col(c).cast(pl.Float64, strict=False).cast(pl.String))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, flags in numeric.items()
+    )
+
+
+def _numeric_cells(path: Path, grid: pl.DataFrame, id_headers: tuple[str, ...]) -> dict:
+    """Per ID column of the sheet, which of its cells are numbers rather than text.
+
+    The text grid shows a number as its digits, so the cell types are read again for
+    those columns alone: fastexcel coerces a number (or a boolean) to a boolean and
+    leaves a text cell null, which is exactly the distinction needed.
+    """
+    if grid.height == 0 or not id_headers:
+        return {}
+    header = [(cell or "").strip().strip(_HEADER_JUNK).strip() for cell in grid.row(0)]
+    wanted = [i for i, name in enumerate(header) if name in id_headers]
+    if not wanted:
+        return {}
+    sheet = fastexcel.read_excel(str(path)).load_sheet(
+        0,
+        header_row=None,
+        use_columns=wanted,
+        dtypes=dict.fromkeys(wanted, "boolean"),
+        dtype_coercion="coerce",
+    )
+    types = sheet.to_polars()
+    return {
+        grid.columns[i]: types.to_series(k)
+        .is_not_null()
+        .extend_constant(False, max(grid.height - types.height, 0))
+        .head(grid.height)
+        for k, i in enumerate(wanted)
+    }
 
 
 def _first_line(exc: Exception) -> str:

@@ -54,8 +54,8 @@ def io_task(name: str):
 
 
 @io_task("读取来源文件 read")
-def read_task(extracts: Path, db: Path) -> NightExtract:
-    return read_with_snapshots(extracts, db)
+def read_task(extracts: Path, db: Path, as_of: dt.date | None = None) -> NightExtract:
+    return read_with_snapshots(extracts, db, as_of)
 
 
 @task(name="数据校验 check", cache_policy=NO_CACHE)
@@ -109,13 +109,14 @@ def reports_dir(db: Path) -> Path:
     return Path(db).parent / "reports"
 
 
-def read_with_snapshots(extracts: Path, db: Path) -> NightExtract:
+def read_with_snapshots(extracts: Path, db: Path, as_of: dt.date | None = None) -> NightExtract:
     """Read the drop folder, with the warehouse's last accepted deliveries standing in
-    for sources missing or rejected tonight (and for unchanged files)."""
+    for sources missing or rejected tonight (and for unchanged files); dates after
+    ``as_of`` are rejected where the contract forbids them."""
     if not Path(db).exists():
-        return read_night(extracts)
+        return read_night(extracts, as_of=as_of)
     with open_warehouse(db, read_only=True) as warehouse:
-        return read_night(extracts, snapshots=WarehouseSnapshots(warehouse))
+        return read_night(extracts, as_of=as_of, snapshots=WarehouseSnapshots(warehouse))
 
 
 def run_night(settings: Settings) -> dict:
@@ -175,7 +176,14 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
         return result
 
     try:
-        night = timed("read", "读取来源文件 reading extracts", read, settings.extracts, settings.db)
+        night = timed(
+            "read",
+            "读取来源文件 reading extracts",
+            read,
+            settings.extracts,
+            settings.db,
+            settings.as_of,
+        )
         validation = timed(
             "check",
             "数据校验 checking expectations",

@@ -6,7 +6,10 @@ sequence (odd = male, even = female) and an ISO 7064 MOD 11-2 check character.
 Why this module exists: the citizen ID is the join key between every agency extract and
 the hukou spine, and the extracts are typed by hand or round-tripped through spreadsheets.
 We therefore see full-width digits, inner spaces, lower-case ``x``, old 15-digit IDs and
-IDs that a spreadsheet turned into ``2.22405E+17`` (digits irrecoverably lost). Every
+IDs that a spreadsheet turned into ``2.22405E+17`` or that went through a float
+(``2.224051990011757e+17``, ``222405199001175712.0``): digits irrecoverably lost, so such
+a value is ``mangled``, never an ID (a workbook's number cell reaches here in that form,
+see `connectors.table`). Every
 nightly table goes through :func:`normalise_citizen_id`, which repairs what can be repaired
 safely, and labels the rest so that the findings can say *why* a row did not match. It is
 written as polars expressions (no per-row Python) because it runs on millions of rows a
@@ -59,8 +62,10 @@ _CLEAN_MAP: dict[str, str] = {
     **{chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)},
     **dict.fromkeys(_WHITESPACE + _ZERO_WIDTH, ""),
 }
-# A float in scientific notation, as a spreadsheet displays a long number (after cleaning).
-_SCIENTIFIC = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)E[+-]?[0-9]+$"
+# A float as text (after cleaning): in scientific notation, as a spreadsheet displays a long
+# number (``2.22405E+17``), or with a decimal point (``222405199001175712.0``), as a
+# workbook's number cell or a float column written out by a program. An ID has neither.
+_FLOAT_TEXT = r"^[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)E[+-]?[0-9]+|[0-9]+\.[0-9]*|\.[0-9]+)$"
 
 
 def check_character(body17: str) -> str:
@@ -112,7 +117,7 @@ def normalise_citizen_id(raw: pl.Expr) -> pl.Expr:
         pl.struct(stripped=text.str.strip_chars(), clean=text.str.replace_many(_CLEAN_MAP))
         .struct.with_fields(
             is_empty=f("clean").is_null() | (f("clean") == ""),
-            is_mangled=f("clean").str.contains(_SCIENTIFIC),
+            is_mangled=f("clean").str.contains(_FLOAT_TEXT),
             length=f("clean").str.len_bytes(),
             has_x=f("clean").str.ends_with("X"),
             # ASCII digits only (Rust integer parsing); a sign is ruled out below.
