@@ -67,7 +67,8 @@ def read_table(path: Path, *, id_headers: tuple[str, ...] = ()) -> RawTable:
 
     ``id_headers`` name the columns that hold citizen IDs: in a workbook, a cell there that
     is a *number* lost its last digits to floating point, so it is kept as the number it
-    is (``2.2240519900117571e17``), which the ID normaliser classifies as mangled.
+    is (``222405199001175712.0``, the float's exact value), which the ID normaliser
+    classifies as mangled.
     """
     data = path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
@@ -164,8 +165,10 @@ def _read_xlsx(path: Path, id_headers: tuple[str, ...] = ()) -> pl.DataFrame:
         numeric = _numeric_cells(path, grid, id_headers)
     except Exception as exc:  # calamine/fastexcel raise their own types for corrupt files
         raise TableError(f"Excel无法读取 unreadable workbook: {_first_line(exc)}") from None
+    # a number's digits (fastexcel writes a whole float as an integer) gain ".0"
     return grid.with_columns(
-        pl.when(flags).then(pl.col(c).cast(pl.Float64, strict=False).cast(pl.String))
+        pl.when(flags & pl.col(c).str.contains(r"^[0-9]+$"))
+        .then(pl.col(c) + ".0")
         .otherwise(pl.col(c))
         .alias(c)
         for c, flags in numeric.items()

@@ -51,9 +51,7 @@ def normalise_words(spec: SourceSpec) -> list[pl.Expr]:
     ]
 
 
-def value_checks(
-    spec: SourceSpec, as_of: dt.date | None, columns: set[str]
-) -> list[ValueCheck]:
+def value_checks(spec: SourceSpec, as_of: dt.date | None, columns: set[str]) -> list[ValueCheck]:
     """The checks of a source's typed values; ``columns`` are those the frame has (the
     birth-date check uses whichever of ``birth_date``/``id_birth_date`` it holds)."""
     checks: list[ValueCheck] = []

@@ -129,6 +129,7 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
     """Chinese reasons why a reported death cannot be confirmed, '；'-joined (null if none)."""
     checks = [
         (pl.col("death_date").is_null(), pl.lit("无死亡日期")),
+        (pl.col("death_date") < pl.col("birth_date"), pl.lit("死亡日期早于出生日期")),
         (pl.col("death_date") > pl.lit(as_of), pl.lit("死亡日期晚于核查日期")),
         (pl.col("name_mismatches") > 0, pl.lit("来源姓名与参保登记姓名不一致")),
         (
@@ -165,6 +166,17 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
+def _births(hukou: pl.DataFrame) -> pl.DataFrame:
+    """person_id → the latest birth date the hukou gives (its 出生日期 or its ID's)."""
+    dates = [c for c in ("birth_date", "id_birth_date") if c in hukou.columns]
+    birth = pl.max_horizontal(dates) if dates else pl.lit(None, pl.Date)
+    return (
+        hukou.filter(pl.col("person_id").is_not_null())
+        .group_by("person_id")
+        .agg(birth_date=birth.max())
+    )
+
+
 def deaths_to_deregister(
     linked: dict[str, pl.DataFrame],
     as_of: dt.date,
@@ -189,6 +201,7 @@ def deaths_to_deregister(
             roster_status="status",
         )
         .join(evidence, on="person_id", how="inner")
+        .join(_births(linked["hukou"]), on="person_id", how="left")
     )
     candidates = candidates.join(_name_mismatches(candidates), on="pension_no", how="left")
     candidates = candidates.with_columns(pl.col("name_mismatches").fill_null(0)).join(

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors import NightExtract, SourceRejected, read_night
 from expectations import validate_night
 from findings import night_findings, source_quality
+from findings.residents import WITHHELD
 from matching import link_night
 from matching.review import DECISION_SCHEMA
 from pensionlink.analyst_database import publish_analyst_database
@@ -196,7 +197,12 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             "link", "人员比对 linking records", link, night.frames, decisions
         )
         tables = timed(
-            "findings", "核查 computing findings", find, linked, settings.as_of, settings.policy
+            "findings",
+            "核查 computing findings",
+            find,
+            {**linked, WITHHELD: night.withheld},  # people whose rows were rejected
+            settings.as_of,
+            settings.policy,
         )
         tables = {
             **tables,

@@ -251,3 +251,19 @@ def test_custody_ending_the_day_before_death_does_not_remove_the_subsidy():
         custody=[{"citizen_id": A, "start_date": D("2025-01-01"), "end_date": D("2026-03-15")}],
     )
     assert one(deaths_to_deregister(covering, AS_OF, POLICY))["funeral_subsidy"] == Decimal("0.00")
+
+
+@pytest.mark.parametrize(
+    ("birth", "decision"), [("1950-06-01", "review"), ("1930-06-01", "confirmed")]
+)
+def test_death_before_the_hukou_birth_date_is_never_confirmed(birth, decision):
+    # hukou 死亡 and a certificate agree on 1949-03-15; the register says born 1950-06-01
+    born = {"birth_date": D(birth), "id_birth_date": D(birth)}
+    n = night(
+        resident_roster=[roster()],
+        hukou=[{**hukou_dead(date="1949-03-15"), **born}],
+        death_certificates=[cert(date="1949-03-15")],
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["decision"] == decision
+    assert (row["reason"] == "死亡日期早于出生日期") is (decision == "review")
