@@ -58,6 +58,33 @@ def test_living_people_reported_dead_are_never_confirmed(published: Path):
     assert all(decision == "review" and "就诊" in reason for _, decision, reason in rows)
 
 
+def test_sample_night_publishes_with_nothing_rejected(published: Path):
+    with connect_database(published) as con:
+        assert con.execute("SELECT count(*) FROM rejected_rows").fetchone() == (0,)
+
+
+def test_the_as_of_date_reaches_the_connectors(sample_night: Path, tmp_path):
+    night = tmp_path / "night"
+    shutil.copytree(sample_night, night)
+    payments = night / "social_security" / "pension_payments.csv"
+    lines = payments.read_bytes().split(b"\r\n")
+    lines[1] = lines[1].replace(b",202411,", b",202612,")  # a month after the as-of date
+    payments.write_bytes(b"\r\n".join(lines))
+    db = tmp_path / "pensionlink.duckdb"
+    run_night(settings(night, db))
+    with connect_database(db) as con:
+        rows = con.execute('SELECT source, line, "column", value, reason FROM rejected_rows')
+        assert rows.fetchall() == [
+            (
+                "pension_payments",
+                2,
+                "发放年月",
+                "202612",
+                "日期晚于核查日期 after the as-of date 2026-11-28",
+            )
+        ]
+
+
 def test_a_first_night_without_a_readable_hukou_publishes_nothing(sample_night: Path, tmp_path):
     db = tmp_path / "new.duckdb"
     night = tmp_path / "night"
