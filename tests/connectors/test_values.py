@@ -9,8 +9,12 @@ from decimal import Decimal
 import polars as pl
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from connectors import read_night, read_source
+from connectors import load_specs, read_night, read_source
+from connectors.canonical import canonical_frame
+from connectors.table import LINE_NO
 from findings import night_findings
 from findings.residents import WITHHELD
 from matching import link_night
@@ -77,6 +81,68 @@ def test_spaces_inside_a_status_word_are_removed_and_the_word_accepted(tmp_path,
 def test_every_vocabulary_column_holds_only_contract_words_in_the_sample(sample_night):
     night = read_night(sample_night, as_of=AS_OF)
     assert night.rejected.is_empty() and night.withheld.is_empty()
+
+
+ROSTER_WORDS = ("参保缴费", "待遇领取", "暂停", "终止")
+SPACES = st.sampled_from([" ", "\u3000", "\t", "\u00a0"])
+
+
+@st.composite
+def spaced_words(draw) -> tuple[str, str]:
+    """(the word as typed, with spaces put anywhere; the word itself)."""
+    word = draw(st.sampled_from([*ROSTER_WORDS, "正常", "死亡", "参保", "待遇领取中", "在职"]))
+    chars = [draw(st.lists(SPACES, max_size=2)) for _ in range(len(word) + 1)]
+    typed = "".join("".join(gap) + c for gap, c in zip(chars, [*word, ""], strict=True))
+    return typed, word
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(spaced_words(), min_size=1, max_size=8))
+def test_a_status_word_is_kept_iff_it_is_a_contract_word_once_spaces_are_gone(words):
+    spec = load_specs()["status_changes"]
+    raw = pl.DataFrame(
+        {
+            "个人编号": [f"P{i}" for i in range(len(words))],
+            "变更前状态": [typed for typed, _ in words],
+            "变更后状态": ["暂停"] * len(words),
+            "变更日期": ["2024-05-01"] * len(words),
+            "变更原因": [None] * len(words),
+            LINE_NO: list(range(2, len(words) + 2)),
+        },
+        schema_overrides={"变更原因": pl.String},
+    )
+    frame, rejected = canonical_frame(raw, spec, "f")
+
+    kept = [word for _, word in words if word in ROSTER_WORDS]
+    assert frame["status_before"].to_list() == kept
+    bad = [i + 2 for i, (_, word) in enumerate(words) if word not in ROSTER_WORDS]
+    assert rejected["line"].to_list() == bad
+    assert set(rejected["column"]) <= {"变更前状态"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.decimals(min_value=-10_000_000, max_value=100_000_000, places=2, allow_nan=False),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_payment_is_kept_iff_its_amount_is_within_its_bounds(amounts):
+    spec = load_specs()["pension_payments"]
+    raw = pl.DataFrame(
+        {
+            "个人编号": ["P1"] * len(amounts),
+            "发放年月": ["202601"] * len(amounts),
+            "发放金额": [f"{a:.2f}" for a in amounts],
+            LINE_NO: list(range(2, len(amounts) + 2)),
+        }
+    )
+    frame, rejected = canonical_frame(raw, spec, "f")
+
+    assert frame["amount"].to_list() == [a for a in amounts if 0 <= a <= 50_000]
+    bad = [i + 2 for i, a in enumerate(amounts) if not 0 <= a <= 50_000]
+    assert rejected["line"].to_list() == bad
 
 
 # ------------------------------------------------------------------------------ amounts
