@@ -31,13 +31,17 @@ SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 _WHOLE_ROW = "(整行 whole row)"
 _TOO_MANY_FIELDS = "字段数多于表头 more fields than the header (unquoted comma?)"
 
-#: Who the rejected rows were about: the normalised ID of each rejected row (in memory
-#: only, never published), so that a finding can treat that person as unknown.
+#: Who the rejected rows were about (in memory only, never published): the normalised ID
+#: of each rejected row and the words that say whether it reported a death (人员状态,
+#: 终止原因; spaces removed), so that a finding can treat that person as unknown.
 WITHHELD_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String,
     "line": pl.Int64,
     "citizen_id": pl.String,
+    "hukou_status": pl.String,
+    "end_reason": pl.String,
 }
+_SPACES = r"[\s\u3000]"
 
 
 @dataclass(frozen=True)
@@ -127,11 +131,20 @@ def _withheld(spec: SourceSpec, raw: pl.DataFrame, rejected: pl.DataFrame) -> pl
     if col is None or rejected.is_empty():
         return pl.DataFrame(schema=WITHHELD_SCHEMA)
     lines = rejected.select(pl.col("line").unique().alias(LINE_NO))
-    rows = raw.join(lines, on=LINE_NO).select(LINE_NO, pl.col(col.header).alias(col.column))
+    rows = raw.join(lines, on=LINE_NO).rename({col.header: col.column})
+    headers = {c.column: c.header for c in spec.columns}
+    known = {w for w, h in headers.items() if h in rows.columns}
+    words = [
+        (pl.col(headers[w]).str.replace_all(_SPACES, "") if w in known else pl.lit(None))
+        .cast(pl.String)
+        .alias(w)
+        for w in ("hukou_status", "end_reason")
+    ]
     return rows.select(
         pl.lit(spec.name, pl.String).alias("source"),
         pl.col(LINE_NO).alias("line"),
         normalise_citizen_id(id_text(col)).struct.field("citizen_id"),
+        *words,
     ).sort("line")
 
 

@@ -22,6 +22,7 @@ from findings.custody import in_custody_on
 from findings.death_evidence import death_evidence
 from findings.settlement import settle_deceased
 from findings.status_at_death import status_on
+from findings.withheld import withheld_death_reports
 from matching.names import add_name_keys
 from pensionlink.settings import Policy
 
@@ -130,6 +131,15 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
     checks = [
         (pl.col("death_date").is_null(), pl.lit("无死亡日期")),
         (pl.col("death_date") < pl.col("birth_date"), pl.lit("死亡日期早于出生日期")),
+        (
+            pl.col("withheld_reports").list.len() > 0,
+            pl.format(
+                "{}死亡记录数据不合约定已拒收，需核实",
+                pl.col("withheld_reports")
+                .list.eval(pl.element().replace(SOURCE_TITLES))
+                .list.join("、"),
+            ),
+        ),
         (pl.col("death_date") > pl.lit(as_of), pl.lit("死亡日期晚于核查日期")),
         (pl.col("name_mismatches") > 0, pl.lit("来源姓名与参保登记姓名不一致")),
         (
@@ -147,7 +157,7 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
             ),
         ),
         (
-            pl.col("id_evidence").list.len() == 0,
+            (pl.col("id_evidence").list.len() == 0) & (pl.col("evidence").list.len() > 0),
             pl.lit("死亡信息均按姓名、出生日期匹配，身份证号未核实"),
         ),
         (
@@ -177,6 +187,16 @@ def _births(hukou: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _with_withheld(evidence: pl.DataFrame, withheld: pl.DataFrame) -> pl.DataFrame:
+    """`evidence` plus `withheld_reports`, and a row (no usable report) for each person
+    whose only death report tonight was rejected."""
+    joined = evidence.join(withheld, on="person_id", how="full", coalesce=True)
+    return joined.with_columns(
+        pl.col(c).fill_null(pl.lit([], pl.List(pl.String)))
+        for c in ("evidence", "id_evidence", "report_names", "withheld_reports")
+    )
+
+
 def deaths_to_deregister(
     linked: dict[str, pl.DataFrame],
     as_of: dt.date,
@@ -188,6 +208,9 @@ def deaths_to_deregister(
     if evidence is None:
         evidence = death_evidence(linked)
     roster = linked["resident_roster"]
+    # a death report rejected tonight is not dropped: its person goes to review
+    withheld = withheld_death_reports(linked)
+    evidence = _with_withheld(evidence, withheld)
     candidates = (
         roster.filter(pl.col("status").is_in(ACTIVE_STATUSES) & pl.col("person_id").is_not_null())
         .select(

@@ -16,20 +16,9 @@ import polars as pl
 
 from findings.death_evidence import death_evidence
 from findings.deaths import ACTIVE_STATUSES
+from findings.withheld import insurance_unknown
 
-__all__ = [
-    "WITHHELD",
-    "age_on",
-    "insurance_unknown",
-    "insured_people",
-    "reported_dead",
-    "residents_16_plus",
-]
-
-#: Key, in the night's frames, of the IDs whose rows the connectors rejected tonight
-#: (`connectors.NightExtract.withheld`: source, line, citizen_id).
-WITHHELD = "withheld"
-ROSTER_SOURCES = ("resident_roster", "employee_roster")
+__all__ = ["age_on", "insured_people", "reported_dead", "residents_16_plus"]
 
 
 def age_on(birth: pl.Expr, day: dt.date) -> pl.Expr:
@@ -62,16 +51,6 @@ def insured_people(linked: dict[str, pl.DataFrame]) -> pl.Series:
     return ids["id"].drop_nulls().unique()
 
 
-def insurance_unknown(linked: dict[str, pl.DataFrame]) -> pl.Series:
-    """IDs of people a pension-roster row of tonight's was rejected for: whether they are
-    insured is unknown, so they are left out of the base rather than told to enrol."""
-    withheld = linked.get(WITHHELD)
-    if withheld is None:
-        return pl.Series("citizen_id", [], pl.String)
-    rows = withheld.filter(pl.col("source").is_in(ROSTER_SOURCES))
-    return rows["citizen_id"].drop_nulls().unique()
-
-
 def residents_16_plus(
     linked: dict[str, pl.DataFrame],
     as_of: dt.date,
@@ -81,7 +60,7 @@ def residents_16_plus(
     """One row per resident aged `min_age`+: person_id, name, township, village, age, insured.
 
     A person not insured by any roster row read tonight but with a roster row rejected
-    (`insurance_unknown`) is left out: not counted either way."""
+    (`findings.withheld`) is left out: not counted either way."""
     dead = reported_dead(death_evidence(linked) if evidence is None else evidence)
     insured = insured_people(linked)
     unknown = insurance_unknown(linked)

@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors import NightExtract, SourceRejected, read_night
 from expectations import validate_night
 from findings import night_findings, source_quality
-from findings.residents import WITHHELD
+from findings.withheld import WITHHELD
 from matching import link_night
 from matching.review import DECISION_SCHEMA
 from pensionlink.analyst_database import publish_analyst_database

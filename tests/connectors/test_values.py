@@ -16,7 +16,7 @@ from connectors import load_specs, read_night, read_source
 from connectors.canonical import canonical_frame
 from connectors.table import LINE_NO
 from findings import night_findings
-from findings.residents import WITHHELD
+from findings.withheld import WITHHELD
 from matching import link_night
 from pensionlink.settings import load_policy
 from tests.connectors.drop_folder import (
@@ -66,7 +66,9 @@ def test_status_word_not_in_the_contract_is_rejected_with_line_and_column(tmp_pa
     assert read.frame["pension_no"].to_list() == ["2205000002"]  # the row is out, not mapped
     assert read.rows_read == 2 and read.rows_rejected == 1
     # whom the rejected row was about is kept in memory for the findings, not published
-    assert read.withheld.rows() == [("resident_roster", 3, ID_MAN)]
+    assert read.withheld.select("source", "line", "citizen_id").rows() == [
+        ("resident_roster", 3, ID_MAN)
+    ]
 
 
 @pytest.mark.parametrize("typed", ["待遇 领取", "待遇\u3000领取", " 待遇领取\u3000", "待\t遇领取"])
@@ -318,6 +320,24 @@ def test_a_reversed_subsidy_is_not_a_second_payment(tmp_path, second, recovered)
             ("funeral_subsidies", 3, "金额", "-600.00")
         ]
     assert duplicates["amount_to_recover"].to_list() == recovered
+
+
+@pytest.mark.parametrize("also_certified", [False, True])
+def test_a_rejected_death_report_sends_the_pensioner_to_review(tmp_path, also_certified):
+    # 池花亮 (receiving) is 死亡 on the hukou with a death date typed as 2062: the hukou
+    # row is rejected. The death must neither vanish nor be confirmed: it goes to review.
+    hukou = dead_man_hukou()
+    hukou[1][HUKOU_HEADER.index("死亡日期")] = "20620301"
+    folder = tiny_night(tmp_path, roster=roster_rows(), hukou=hukou)
+    if also_certified:  # a valid certificate would confirm it on its own
+        rows = [CERT_HEADER, [ID_MAN, "池花亮", "男", "1947-08-20", "2025-03-01 09:00", "家中"]]
+        write_csv(folder, "death_certificates", rows)
+    deaths = findings_of(folder)["deaths_to_deregister"]
+
+    row = deaths.filter(pl.col("citizen_id") == ID_MAN).row(0, named=True)
+    assert row["decision"] == "review"
+    assert "公安户籍死亡记录数据不合约定已拒收，需核实" in row["reason"]
+    assert (row["death_date"] is not None) is also_certified
 
 
 def test_unchanged_file_with_rejected_rows_is_read_again(tmp_path):

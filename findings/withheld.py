@@ -1,0 +1,59 @@
+"""What tonight's rejected rows mean for the findings (被拒收记录).
+
+The connectors reject a row whose values are outside the contract, and keep in memory
+whom it was about (`connectors.NightExtract.withheld`: source, line, the normalised
+citizen ID, and the 人员状态/终止原因 words). The flow hands it to the findings under the
+key :data:`WITHHELD`. A rejected row is never evidence either way, so the person is
+*unknown* to that source tonight, and the safe reading is:
+
+- a rejected residents' or employee roster row: whether the person is insured is unknown,
+  so they are left out of the uninsured list and of coverage (not told to enrol);
+- a rejected death report (hukou 死亡, a death certificate, a funeral record, medical
+  insurance 终止原因 死亡): the death is neither taken nor dropped; a pensioner with one
+  goes to review, never `confirmed`, until the agency corrects the row.
+
+Rows whose ID is not usable cannot be attributed to anyone and change nothing.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["ROSTER_SOURCES", "WITHHELD", "insurance_unknown", "withheld_death_reports"]
+
+#: Key, in the night's linked frames, of the connectors' withheld rows.
+WITHHELD = "withheld"
+ROSTER_SOURCES = ("resident_roster", "employee_roster")
+DEATH = "死亡"
+
+
+def _withheld(linked: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    frame = linked.get(WITHHELD)
+    return None if frame is None else frame.filter(pl.col("citizen_id").is_not_null())
+
+
+def insurance_unknown(linked: dict[str, pl.DataFrame]) -> pl.Series:
+    """IDs of people a pension-roster row of tonight's was rejected for."""
+    rows = _withheld(linked)
+    if rows is None:
+        return pl.Series("citizen_id", [], pl.String)
+    return rows.filter(pl.col("source").is_in(ROSTER_SOURCES))["citizen_id"].unique()
+
+
+def withheld_death_reports(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """person_id → the sources whose death report of the person was rejected tonight."""
+    schema = {"person_id": pl.String, "withheld_reports": pl.List(pl.String)}
+    rows = _withheld(linked)
+    if rows is None:
+        return pl.DataFrame(schema=schema)
+    source = pl.col("source")
+    reports = rows.filter(
+        source.is_in(["death_certificates", "funeral"])
+        | ((source == "hukou") & (pl.col("hukou_status") == DEATH))
+        | ((source == "medical_enrollment") & (pl.col("end_reason") == DEATH))
+    )
+    return (
+        reports.group_by(pl.col("citizen_id").alias("person_id"))
+        .agg(withheld_reports=source.unique().sort())
+        .cast(schema)
+    )
