@@ -32,12 +32,16 @@ _WHOLE_ROW = "(整行 whole row)"
 _TOO_MANY_FIELDS = "字段数多于表头 more fields than the header (unquoted comma?)"
 
 #: Who the rejected rows were about (in memory only, never published): the normalised ID
-#: of each rejected row and the words that say whether it reported a death (人员状态,
-#: 终止原因; spaces removed), so that a finding can treat that person as unknown.
+#: of each rejected row (with what a typo's repair needs: the cleaned ID and the name) and
+#: the words that say whether it reported a death (人员状态, 终止原因; spaces removed), so
+#: that a finding can treat that person as unknown.
 WITHHELD_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String,
     "line": pl.Int64,
     "citizen_id": pl.String,
+    "id_status": pl.String,
+    "id_clean": pl.String,
+    "name": pl.String,
     "hukou_status": pl.String,
     "end_reason": pl.String,
 }
@@ -140,12 +144,18 @@ def _withheld(spec: SourceSpec, raw: pl.DataFrame, rejected: pl.DataFrame) -> pl
         .alias(w)
         for w in ("hukou_status", "end_reason")
     ]
-    return rows.select(
-        pl.lit(spec.name, pl.String).alias("source"),
-        pl.col(LINE_NO).alias("line"),
-        normalise_citizen_id(id_text(col)).struct.field("citizen_id"),
-        *words,
-    ).sort("line")
+    name = pl.col(headers["name"]).str.strip_chars() if "name" in known else pl.lit(None)
+    return (
+        rows.select(
+            pl.lit(spec.name, pl.String).alias("source"),
+            pl.col(LINE_NO).alias("line"),
+            normalise_citizen_id(id_text(col)).struct.field("citizen_id", "id_status", "id_clean"),
+            name.cast(pl.String).alias("name"),
+            *words,
+        )
+        .sort("line")
+        .cast(WITHHELD_SCHEMA)
+    )
 
 
 def _relative(path: Path, extracts: Path) -> str:

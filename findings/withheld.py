@@ -19,17 +19,38 @@ from __future__ import annotations
 
 import polars as pl
 
+from matching.link import build_spine, link_source
+
 __all__ = ["ROSTER_SOURCES", "WITHHELD", "insurance_unknown", "withheld_death_reports"]
 
 #: Key, in the night's linked frames, of the connectors' withheld rows.
 WITHHELD = "withheld"
 ROSTER_SOURCES = ("resident_roster", "employee_roster")
 DEATH = "死亡"
+# What a rejected row does not tell the matcher (so only the ID passes can resolve it).
+_ABSENT = ("sex", "birth_date")
 
 
 def _withheld(linked: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """The withheld rows attributed to a person (`citizen_id` holds the person's ID).
+
+    A valid ID is the person; an ID with a typo is resolved as the matcher would (one
+    typo or swap from a same-named person on the register). Nothing else is tried: a
+    name alone never attributes a rejected row.
+    """
     frame = linked.get(WITHHELD)
-    return None if frame is None else frame.filter(pl.col("citizen_id").is_not_null())
+    if frame is None or frame.is_empty():
+        return None
+    typos = frame.filter(pl.col("citizen_id").is_null() & (pl.col("id_status") == "invalid"))
+    if typos.height:
+        spine = build_spine(linked["hukou"])
+        nulls = {c: pl.lit(None, pl.Date if c == "birth_date" else pl.String) for c in _ABSENT}
+        resolved = link_source(typos.with_columns(**nulls, line_no="line"), spine)
+        repaired = resolved.filter(pl.col("link_method") == "id_repaired")
+        frame = pl.concat(
+            [frame, repaired.with_columns(citizen_id="person_id").select(frame.columns)]
+        )
+    return frame.filter(pl.col("citizen_id").is_not_null())
 
 
 def insurance_unknown(linked: dict[str, pl.DataFrame]) -> pl.Series:
