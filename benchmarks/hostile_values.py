@@ -23,7 +23,7 @@ import xlsxwriter
 from connectors import read_night
 from connectors.encoding import decode_to_utf8
 from findings import night_findings
-from findings.withheld import WITHHELD
+from findings.withheld import REVIEW_QUEUE, WITHHELD
 from matching import link_night
 from pensionlink.settings import load_policy
 
@@ -119,8 +119,9 @@ CASES: dict[str, Callable[[Path], None] | None] = {
 
 def findings_of(night: Path) -> dict:
     read = read_night(night, as_of=AS_OF)
-    linked, _, _ = link_night(read.frames)
-    tables = night_findings({**linked, WITHHELD: read.withheld}, AS_OF, load_policy(AS_OF))
+    linked, _, queue = link_night(read.frames)
+    unknown = {WITHHELD: read.withheld, REVIEW_QUEUE: queue}
+    tables = night_findings({**linked, **unknown}, AS_OF, load_policy(AS_OF))
     deaths = tables["deaths_to_deregister"]
     funeral = tables["duplicate_funeral_benefits"]
     return {

@@ -7,7 +7,9 @@ key :data:`WITHHELD`. A rejected row is never evidence either way, so the person
 *unknown* to that source tonight, and the safe reading is:
 
 - a rejected residents' or employee roster row: whether the person is insured is unknown,
-  so they are left out of the uninsured list and of coverage (not told to enrol);
+  so they are left out of the uninsured list and of coverage (not told to enrol); so is
+  a person proposed for a roster record in the clerical-review queue (key
+  :data:`REVIEW_QUEUE`), until a reviewer decides;
 - a rejected death report (hukou 死亡, a death certificate, a funeral record, medical
   insurance 终止原因 死亡): the death is neither taken nor dropped; a pensioner with one
   goes to review, never `confirmed`, until the agency corrects the row.
@@ -21,10 +23,18 @@ import polars as pl
 
 from matching.link import build_spine, link_source
 
-__all__ = ["ROSTER_SOURCES", "WITHHELD", "insurance_unknown", "withheld_death_reports"]
+__all__ = [
+    "REVIEW_QUEUE",
+    "ROSTER_SOURCES",
+    "WITHHELD",
+    "insurance_unknown",
+    "withheld_death_reports",
+]
 
 #: Key, in the night's linked frames, of the connectors' withheld rows.
 WITHHELD = "withheld"
+#: Key, in the night's linked frames, of the matcher's review queue (`review_queue` rows).
+REVIEW_QUEUE = "review_queue"
 ROSTER_SOURCES = ("resident_roster", "employee_roster")
 DEATH = "死亡"
 # What a rejected row does not tell the matcher (so only the ID passes can resolve it).
@@ -54,11 +64,18 @@ def _withheld(linked: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
 
 
 def insurance_unknown(linked: dict[str, pl.DataFrame]) -> pl.Series:
-    """IDs of people a pension-roster row of tonight's was rejected for."""
+    """IDs of people a pension-roster row of tonight's was rejected for, or proposed for
+    a roster record that waits in the clerical-review queue (its ID unusable, a number in
+    a workbook say): until the row is corrected or the pair decided, it is not known
+    whether they are insured."""
     rows = _withheld(linked)
-    if rows is None:
-        return pl.Series("citizen_id", [], pl.String)
-    return rows.filter(pl.col("source").is_in(ROSTER_SOURCES))["citizen_id"].unique()
+    queue = linked.get(REVIEW_QUEUE)
+    ids = [pl.Series("citizen_id", [], pl.String)]
+    if rows is not None:
+        ids.append(rows.filter(pl.col("source").is_in(ROSTER_SOURCES))["citizen_id"])
+    if queue is not None:
+        ids.append(queue.filter(pl.col("source").is_in(ROSTER_SOURCES))["person_id"])
+    return pl.concat([s.rename("citizen_id") for s in ids]).drop_nulls().unique()
 
 
 def withheld_death_reports(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:

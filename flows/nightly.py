@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors import NightExtract, SourceRejected, read_night
 from expectations import validate_night
 from findings import night_findings, source_quality
-from findings.withheld import WITHHELD
+from findings.withheld import REVIEW_QUEUE, WITHHELD
 from matching import link_night
 from matching.review import DECISION_SCHEMA
 from pensionlink.analyst_database import publish_analyst_database
@@ -200,7 +200,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             "findings",
             "核查 computing findings",
             find,
-            {**linked, WITHHELD: night.withheld},  # people whose rows were rejected
+            {**linked, WITHHELD: night.withheld, REVIEW_QUEUE: queue},  # people unknown
             settings.as_of,
             settings.policy,
         )

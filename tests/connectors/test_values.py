@@ -16,7 +16,7 @@ from connectors import load_specs, read_night, read_source
 from connectors.canonical import canonical_frame
 from connectors.table import LINE_NO
 from findings import night_findings
-from findings.withheld import WITHHELD
+from findings.withheld import REVIEW_QUEUE, WITHHELD
 from matching import link_night
 from pensionlink.settings import load_policy
 from tests.connectors.drop_folder import (
@@ -255,8 +255,9 @@ def tiny_night(root, *, roster, subsidies=None, hukou=None):
 def findings_of(root) -> dict[str, pl.DataFrame]:
     """The night's findings as the flow computes them (read → link → findings)."""
     night = read_night(root, as_of=AS_OF)
-    linked, _, _ = link_night(night.frames)
-    return night_findings({**linked, WITHHELD: night.withheld}, AS_OF, load_policy(AS_OF))
+    linked, _, queue = link_night(night.frames)
+    unknown = {WITHHELD: night.withheld, REVIEW_QUEUE: queue}
+    return night_findings({**linked, **unknown}, AS_OF, load_policy(AS_OF))
 
 
 def alive_hukou() -> list[list[str]]:

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import polars as pl
 
+from connectors.source import WITHHELD_SCHEMA
 from findings.coverage import coverage_by_area
 from findings.residents import age_on
 from findings.uninsured import uninsured_eligible
+from findings.withheld import REVIEW_QUEUE, WITHHELD
 from pensionlink.settings import load_policy
 from tests.findings.night_frames import D, night
 
@@ -145,3 +147,28 @@ def test_age_on_counts_completed_years():
     births = pl.Series([D("2000-02-29"), D("2000-11-28"), D("2000-11-29")])
     ages = pl.select(age_on(pl.lit(births), D("2026-11-28"))).to_series().to_list()
     assert ages == [26, 26, 25]
+
+
+KEYS = ("source", "line", "citizen_id")
+
+
+def _unknown_night(**unknown) -> dict:
+    """NIGHT with 'plain' and 'old' unknown: a rejected roster row of 'plain' (connectors'
+    withheld rows) and a roster record in review proposed as 'old'; 'alive' is a rejected
+    visit (not a roster source), which changes nothing."""
+    withheld = pl.DataFrame(
+        {"source": ["resident_roster", "visits"], "line": [7, 9], "citizen_id": ["plain", "alive"]}
+    ).with_columns(pl.lit(None, pl.String).alias(c) for c in WITHHELD_SCHEMA if c not in KEYS)
+    queue = pl.DataFrame({"source": ["resident_roster"], "person_id": ["old"]})
+    return {**NIGHT, WITHHELD: withheld, REVIEW_QUEUE: queue, **unknown}
+
+
+def test_people_whose_insurance_is_unknown_are_not_told_to_enrol():
+    out = uninsured_eligible(_unknown_night(), AS_OF, POLICY)["citizen_id"].to_list()
+    before = uninsured_eligible(NIGHT, AS_OF, POLICY)["citizen_id"].to_list()
+    assert set(before) - set(out) == {"plain", "old"}
+    assert "alive" in out
+    coverage = coverage_by_area(_unknown_night(), AS_OF, POLICY)
+    base = coverage_by_area(NIGHT, AS_OF, POLICY)
+    assert coverage["residents_16_plus"].sum() == base["residents_16_plus"].sum() - 2
+    assert coverage["insured"].sum() == base["insured"].sum()
