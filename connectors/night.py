@@ -11,6 +11,13 @@ accepted delivery) and two things change. A file whose checksum equals the snaps
 not parsed again: the stored frame is used. A source absent or rejected tonight is
 replaced by its snapshot and marked ``stale`` — a bad delivery never erases what earlier
 nights delivered; only a required source that has *never* been accepted stops the night.
+
+Guards: pass ``guard`` and a freshly read delivery is compared with the source's last
+accepted one (`connectors.delivery_guard`): no rows, too large a fall or rise in rows or
+distinct IDs, a cut last line. Such a delivery is *held*: it is treated like a rejected
+file (the snapshot stands in, marked stale, the note says why), listed in ``held`` for
+the run record, and never kept as the snapshot — unless an operator accepted that very
+file (its checksum) with `pensionlink accept`.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Protocol
 import polars as pl
 
 from connectors.canonical import REJECTED_SCHEMA, empty_frame
+from connectors.delivery_guard import DeliveryGuard, counts_of, hold_reason, tail_of
 from connectors.errors import SourceMissing, SourceRejected
 from connectors.source import WITHHELD_SCHEMA, SourceRead, find_file, read_source
 from connectors.spec import SourceSpec, load_specs
@@ -66,13 +74,20 @@ class NightExtract:
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA))
     accepted: dict[str, SourceRead] = field(default_factory=dict)
     withheld: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=WITHHELD_SCHEMA))
+    held: list[dict] = field(default_factory=list)
 
 
 def read_night(
-    extracts: Path, *, as_of: dt.date | None = None, snapshots: Snapshots | None = None
+    extracts: Path,
+    *,
+    as_of: dt.date | None = None,
+    snapshots: Snapshots | None = None,
+    guard: DeliveryGuard | None = None,
 ) -> NightExtract:
     """Read every source of the drop folder ``extracts``; ``as_of`` (None: no upper
-    bound) is the night's date, after which the contract forbids some dates."""
+    bound) is the night's date, after which the contract forbids some dates; with
+    ``guard``, a delivery that fails a volume or shape guard is held (see
+    `connectors.delivery_guard`)."""
     extracts = Path(extracts)
     if not extracts.is_dir():
         raise SourceRejected(f"{extracts}: 没有此文件夹 no such drop folder")
@@ -82,6 +97,7 @@ def read_night(
     rejected: list[pl.DataFrame] = []
     accepted: dict[str, SourceRead] = {}
     withheld: list[pl.DataFrame] = [pl.DataFrame(schema=WITHHELD_SCHEMA)]
+    held: list[dict] = []
     for spec in load_specs().values():
         try:
             read, note = _read_or_reuse(spec, extracts, snapshots, as_of)
@@ -89,6 +105,12 @@ def read_night(
             reason = NOT_DELIVERED if isinstance(exc, SourceMissing) else str(exc)
             frames[spec.name], entry = _not_read(spec, reason, snapshots)
         else:
+            hold = _hold(spec, read, extracts, snapshots, guard) if note is None else None
+            if hold is not None:  # the snapshot stands in; the file never becomes one
+                frames[spec.name], entry = _not_read(spec, hold["note"], snapshots)
+                held.append({k: hold[k] for k in ("source", "file", "checksum", "reason")})
+                sources.append(entry)
+                continue
             frames[spec.name], entry = read.frame, _entry(read, extracts, note)
             rejected.append(read.rejected)
             withheld.append(read.withheld)
@@ -104,7 +126,42 @@ def read_night(
         sum(s["rows_rejected"] for s in sources),
         sum(s["stale"] for s in sources),
     )
-    return NightExtract(frames, sources, all_rejected, accepted, pl.concat(withheld))
+    return NightExtract(frames, sources, all_rejected, accepted, pl.concat(withheld), held)
+
+
+def _hold(
+    spec: SourceSpec,
+    read: SourceRead,
+    extracts: Path,
+    snapshots: Snapshots | None,
+    guard: DeliveryGuard | None,
+) -> dict | None:
+    """Tonight's fresh delivery held by the guards (with the run-record note), or None."""
+    if guard is None or (spec.name, read.checksum) in guard.accepted:
+        return None
+    limit = guard.limits.get(spec.name)
+    if limit is None:
+        return None
+    reason = hold_reason(
+        counts_of(spec, read.frame, read.rows_read),
+        guard.last.get(spec.name),
+        limit,
+        tail_of(read.path, read.encoding, extracts),
+        required=spec.name in REQUIRED_SOURCES,
+    )
+    if reason is None:
+        return None
+    file = _entry(read, extracts)["file"]
+    note = f"{file}: {reason}"
+    if snapshots is not None and snapshots.checksum(spec.name) is not None:
+        note += f"; 核实无误后接受 to take it: pensionlink accept {spec.name} --run <run_id>"
+    return {
+        "source": spec.name,
+        "file": file,
+        "checksum": read.checksum,
+        "reason": reason,
+        "note": note,
+    }
 
 
 def _read_or_reuse(

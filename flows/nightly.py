@@ -17,7 +17,8 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from connectors import NightExtract, SourceRejected, read_night
+from connectors import SOURCE_NAMES, NightExtract, SourceRejected, read_night
+from connectors.delivery_guard import DeliveryGuard
 from expectations import validate_night
 from findings import night_findings, source_quality
 from findings.withheld import REVIEW_QUEUE, WITHHELD
@@ -55,8 +56,8 @@ def io_task(name: str):
 
 
 @io_task("读取来源文件 read")
-def read_task(extracts: Path, db: Path, as_of: dt.date | None = None) -> NightExtract:
-    return read_with_snapshots(extracts, db, as_of)
+def read_task(extracts: Path, db: Path, as_of: dt.date, policy: Policy) -> NightExtract:
+    return read_with_snapshots(extracts, db, as_of, policy)
 
 
 @task(name="数据校验 check", cache_policy=NO_CACHE)
@@ -110,14 +111,23 @@ def reports_dir(db: Path) -> Path:
     return Path(db).parent / "reports"
 
 
-def read_with_snapshots(extracts: Path, db: Path, as_of: dt.date | None = None) -> NightExtract:
+def read_with_snapshots(
+    extracts: Path, db: Path, as_of: dt.date | None, policy: Policy
+) -> NightExtract:
     """Read the drop folder, with the warehouse's last accepted deliveries standing in
-    for sources missing or rejected tonight (and for unchanged files); dates after
+    for sources missing or rejected tonight (and for unchanged files), and for deliveries
+    the guards hold (`connectors.delivery_guard`, limits from the policy); dates after
     ``as_of`` are rejected where the contract forbids them."""
+    limits = {name: policy.delivery_limit(name) for name in SOURCE_NAMES}
     if not Path(db).exists():
-        return read_night(extracts, as_of=as_of)
+        return read_night(extracts, as_of=as_of, guard=DeliveryGuard(limits))
     with open_warehouse(db, read_only=True) as warehouse:
-        return read_night(extracts, as_of=as_of, snapshots=WarehouseSnapshots(warehouse))
+        guard = DeliveryGuard(
+            limits, warehouse.last_delivery_counts(), warehouse.accepted_deliveries()
+        )
+        return read_night(
+            extracts, as_of=as_of, snapshots=WarehouseSnapshots(warehouse), guard=guard
+        )
 
 
 def run_night(settings: Settings) -> dict:
@@ -184,6 +194,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             settings.extracts,
             settings.db,
             settings.as_of,
+            settings.policy,
         )
         validation = timed(
             "check",

@@ -330,7 +330,8 @@ def audit(
     ),
     since: Annotated[str | None, typer.Option(help="only from this date, YYYY-MM-DD")] = None,
 ) -> None:
-    """Every run and every review decision, with who and when (处理记录, PIPL Art. 55)."""
+    """Every run, review decision and accepted delivery, with who and when (处理记录, PIPL
+    Art. 55)."""
     from pensionlink.database_key import MissingKey
     from pensionlink.store import WrongKey, open_warehouse
 
@@ -348,6 +349,47 @@ def audit(
             f"{row['detail']}  [{row['ref']}]"
         )
     typer.echo(f"{trail.height} entries")
+
+
+@app.command()
+def accept(
+    source: Annotated[str, typer.Argument(help="the held source, e.g. resident_roster")],
+    run_id: Annotated[str, typer.Option("--run", help="the run that held it (see audit)")],
+    by: Annotated[str, typer.Option(help="who accepts it (姓名)")],
+    reason: Annotated[str, typer.Option(help="why the delivery is right")],
+    db: Annotated[Path, typer.Option(help="the restricted database")] = Path(
+        "data/pensionlink.duckdb"
+    ),
+) -> None:
+    """Take a delivery the guards held (暂缓采用) deliberately: the next run that finds
+    that very file (by checksum) uses it and keeps it as the snapshot. Audited."""
+    from connectors import SOURCE_NAMES
+    from pensionlink.database_key import MissingKey
+    from pensionlink.store import WrongKey, write_warehouse
+
+    if source not in SOURCE_NAMES:
+        raise _fail(
+            f"{source}: 未知来源 unknown source (expected one of {', '.join(SOURCE_NAMES)})"
+        )
+    if not by.strip():
+        raise _fail("--by: 需填写接受人 expected the name of who accepts the file")
+    if not reason.strip():
+        raise _fail("--reason: 需填写接受理由 expected why the file is right")
+    if not db.is_file():
+        raise _fail(f"{db}: no such database")
+    try:
+        with write_warehouse(db) as warehouse:
+            held = warehouse.record_acceptance(run_id, source, by.strip(), reason.strip())
+    except LookupError as exc:
+        raise _fail(str(exc.args[0])) from None
+    except (MissingKey, WrongKey) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"已接受 accepted: {source} {held['file']} ({held['checksum'][:12]}…), held in run "
+        f"{run_id}, by {by.strip()}; the next run that finds this file takes it and keeps it "
+        f"as the snapshot: pensionlink run --extracts {held['extracts']} --db {db} "
+        f"--as-of {held['as_of']:%Y-%m-%d}"
+    )
 
 
 @app.command("new-key")

@@ -11,7 +11,7 @@ import polars as pl
 
 from pensionlink.settings import Settings
 
-__all__ = ["RUN_SOURCE_FIELDS", "inputs_fingerprint", "run_frame", "summarise"]
+__all__ = ["RUN_HELD_FIELDS", "RUN_SOURCE_FIELDS", "inputs_fingerprint", "run_frame", "summarise"]
 
 RUN_SOURCE_FIELDS = {
     "source": pl.String,
@@ -22,6 +22,13 @@ RUN_SOURCE_FIELDS = {
     "rows_rejected": pl.Int64,
     "stale": pl.Boolean,
     "note": pl.String,
+}
+#: A delivery the guards held (`connectors.delivery_guard`): what `pensionlink accept` takes.
+RUN_HELD_FIELDS = {
+    "source": pl.String,
+    "file": pl.String,
+    "checksum": pl.String,
+    "reason": pl.String,
 }
 
 
@@ -63,6 +70,7 @@ def run_frame(
             "inputs": [inputs],
             "error": [error],
             "run_by": [_operator()],
+            "held": [[{k: h.get(k) for k in RUN_HELD_FIELDS} for h in night.held] if night else []],
         },
         schema={
             "run_id": pl.String,
@@ -76,6 +84,7 @@ def run_frame(
             "inputs": pl.String,
             "error": pl.String,
             "run_by": pl.String,
+            "held": pl.List(pl.Struct(RUN_HELD_FIELDS)),
         },
     )
 

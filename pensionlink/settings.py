@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from connectors.delivery_guard import DeliveryLimit
+from connectors.spec import load_specs
+
 __all__ = ["BUNDLED_POLICY", "Policy", "PolicyError", "Settings", "load_policy"]
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.toml")
@@ -38,6 +41,7 @@ class Policy:
     enrollment_min_age: int
     severe_disability_grades: tuple[int, ...]
     death_date_conflict_days: int
+    delivery_limits: tuple[tuple[str, DeliveryLimit], ...]
     basic_pension: Decimal
     account_divisor: int
 
@@ -63,6 +67,11 @@ class Policy:
         months = self.advance_amount / self.monthly_pension_estimate
         return int(months.to_integral_value(ROUND_CEILING))
 
+    def delivery_limit(self, source: str) -> DeliveryLimit:
+        """How far `source`'s delivery may move from its last accepted one (送达量检查)."""
+        limits = dict(self.delivery_limits)
+        return limits.get(source, limits["default"])
+
 
 _CONVERT = {
     "funeral_subsidy": Decimal,
@@ -79,6 +88,28 @@ _CONVERT = {
 # Operational parameters the contract does not list: a policy file without them takes
 # the bundled values (with a warning) rather than stopping the night.
 _BUNDLED_FALLBACK = ("death_date_conflict_days", "basic_pension", "account_divisor")
+
+
+def _delivery_limits(value: dict) -> tuple[tuple[str, DeliveryLimit], ...]:
+    """`{source or "default": {fall_percent, rise_percent, min_change}}` → sorted pairs;
+    whole non-negative numbers, known sources, and a `default` for the others."""
+    if not isinstance(value, dict) or "default" not in value:
+        raise ValueError("delivery_limits needs a 'default'")
+    limits = []
+    for source, raw in sorted(value.items()):
+        limit = DeliveryLimit(
+            int(raw["fall_percent"]), int(raw["rise_percent"]), int(raw.get("min_change", 0))
+        )
+        if min(limit.fall_percent, limit.rise_percent, limit.min_change) < 0:
+            raise ValueError(f"delivery_limits.{source}: negative limit")
+        if source != "default" and source not in load_specs():
+            raise ValueError(f"delivery_limits.{source}: unknown source")
+        limits.append((source, limit))
+    return tuple(limits)
+
+
+_CONVERT["delivery_limits"] = _delivery_limits  # 送达量检查 (connectors.delivery_guard)
+_BUNDLED_FALLBACK += ("delivery_limits",)
 
 
 def load_policy(as_of: dt.date, path: Path | None = None) -> Policy:

@@ -20,6 +20,7 @@ import polars as pl
 
 from connectors import SourceRead, load_specs
 from connectors.canonical import REJECTED_SCHEMA, empty_frame
+from connectors.delivery_guard import DeliveryCounts, distinct_id_column
 from pensionlink.database_key import database_key
 from pensionlink.publication import crash_point, staged_database
 
@@ -188,8 +189,10 @@ class Warehouse:
         return latest is not None and run["as_of"][0] < latest
 
     def audit_trail(self, since: object | None = None) -> pl.DataFrame:
-        """Every run and every review decision, with who and when (处理记录), oldest first.
+        """Every run, review decision and accepted delivery, with who and when (处理记录),
+        oldest first.
         Nothing here is ever deleted by pensionlink (PIPL Art. 55–56: kept ≥ 3 years)."""
+        accepted = self._has_table("delivery_acceptances")
         return self.frame(
             """
             SELECT started_at AS happened_at, coalesce(run_by, '（未记录）') AS who,
@@ -201,9 +204,10 @@ class Warehouse:
             SELECT decided_at, decided_by, 'review_decision',
                    decision || '，来源 ' || source || coalesce('，' || note, ''), review_id
             FROM review_decisions WHERE ? IS NULL OR decided_at >= ?
-            ORDER BY happened_at
-            """,
-            [since, since, since, since],
+            """
+            + (_ACCEPTANCES_TRAIL if accepted else "")
+            + " ORDER BY happened_at",
+            [since] * (6 if accepted else 4),
         )
 
     def export(
@@ -355,6 +359,83 @@ class Warehouse:
             encoding,
         )
 
+    def last_delivery_counts(self) -> dict[str, DeliveryCounts]:
+        """Each source's last accepted delivery as the guards compare it: data rows, and
+        distinct IDs in its snapshot (`connectors.delivery_guard`)."""
+        try:
+            rows = dict(
+                self.con.execute("SELECT source, rows_read FROM snapshots.deliveries").fetchall()
+            )
+        except duckdb.CatalogException:  # a database from before snapshots
+            return {}
+        specs = load_specs()
+        counts = {}
+        for source, rows_read in rows.items():
+            column = distinct_id_column(specs[source]) if source in specs else None
+            distinct = None
+            if column is not None:
+                try:
+                    (distinct,) = self.con.execute(
+                        f'SELECT count(DISTINCT "{column}") FROM {snapshot_table(source)}'
+                    ).fetchone()
+                except duckdb.Error:  # a snapshot without the column: rows only
+                    distinct = None
+            counts[source] = DeliveryCounts(rows_read, distinct)
+        return counts
+
+    def accepted_deliveries(self) -> frozenset[tuple[str, str]]:
+        """(source, checksum) of every held delivery an operator accepted."""
+        if not self._has_table("delivery_acceptances"):
+            return frozenset()
+        rows = self.con.execute("SELECT source, checksum FROM delivery_acceptances")
+        return frozenset(rows.fetchall())
+
+    def held_delivery(self, run_id: str, source: str) -> dict:
+        """The delivery of `source` that run `run_id` held (source, file, checksum, reason,
+        and the run's extracts and as-of); LookupError with a one-line reason if none."""
+        found = self.con.execute(
+            "SELECT held, extracts, as_of FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()
+        if found is None:
+            raise LookupError(f"没有此运行 no run {run_id} (see pensionlink audit)")
+        held, extracts, as_of = found
+        held = held or []
+        match = [h for h in held if h["source"] == source]
+        if not match:
+            names = ", ".join(h["source"] for h in held) or "无 none"
+            raise LookupError(
+                f"{source} 在运行 {run_id} 中未被暂缓 was not held in run {run_id} "
+                f"(held there: {names})"
+            )
+        return {**match[0], "extracts": extracts, "as_of": as_of}
+
+    def record_acceptance(self, run_id: str, source: str, by: str, reason: str) -> dict:
+        """Accept the delivery of `source` held in run `run_id` (see `held_delivery`);
+        the next run that finds that file takes it. Returns the held delivery."""
+        held = self.held_delivery(run_id, source)
+        earlier = self.con.execute(
+            "SELECT accepted_by, accepted_at FROM delivery_acceptances "
+            "WHERE source = ? AND checksum = ?",
+            [source, held["checksum"]],
+        ).fetchone()
+        if earlier is not None:
+            raise LookupError(
+                f"{source}: 此文件已被接受 this file was accepted already by {earlier[0]} "
+                f"at {earlier[1]:%Y-%m-%d %H:%M}"
+            )
+        self.con.execute(
+            "INSERT INTO delivery_acceptances VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [source, held["file"], held["checksum"], run_id, held["reason"], by, reason],
+        )
+        return held
+
+    def _has_table(self, table: str) -> bool:
+        (found,) = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
+            [table],
+        ).fetchone()
+        return bool(found)
+
 
 class WarehouseSnapshots:
     """The connectors' view of the snapshots (`connectors.Snapshots`)."""
@@ -368,6 +449,16 @@ class WarehouseSnapshots:
 
     def load(self, source: str) -> SourceRead | None:
         return self._warehouse.load_snapshot(source) if source in self._checksums else None
+
+
+# Accepted deliveries in the audit trail (the table is absent in an older database).
+_ACCEPTANCES_TRAIL = """
+            UNION ALL
+            SELECT accepted_at, accepted_by, 'delivery_accepted',
+                   '接受暂缓文件 accepted held file ' || source || ' ' || file
+                   || ' (' || left(checksum, 12) || '…)，理由 ' || reason, run_id
+            FROM delivery_acceptances WHERE ? IS NULL OR accepted_at >= ?
+"""
 
 
 def snapshot_table(source: str) -> str:

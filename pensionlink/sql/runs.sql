@@ -26,3 +26,6 @@ COMMENT ON COLUMN runs.inputs IS '输入指纹：各来源文件校验和、政�
 COMMENT ON COLUMN runs.error IS '未发布的原因（一行，不含身份证号和姓名）';
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS run_by VARCHAR;
 COMMENT ON COLUMN runs.run_by IS '运行者（操作系统账号@主机），供审计';
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS held
+    STRUCT(source VARCHAR, file VARCHAR, checksum VARCHAR, reason VARCHAR)[];
+COMMENT ON COLUMN runs.held IS '暂缓采用的送达文件（送达量或截断检查未通过，沿用上次有效数据）：来源、文件、校验值、原因';
