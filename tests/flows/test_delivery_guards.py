@@ -191,7 +191,7 @@ def test_an_empty_roster_on_the_first_night_stops_the_night(sample_night: Path, 
     header_only(night / ROSTER)
     db = tmp_path / "pensionlink.duckdb"
     with pytest.raises(
-        SourceRejected, match="无数据行 no data rows.*never accepted, night stopped"
+        SourceRejected, match=r"无数据行 no data rows.*never accepted, night stopped"
     ):
         run(night, db)
     with connect_database(db) as con:  # only the failed run is recorded
