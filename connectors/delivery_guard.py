@@ -214,8 +214,7 @@ def read_tail(path: Path, encoding: str) -> Tail | None:
     ends = data.endswith((b"\n", b"\r"))
     if start > 0:  # drop the partial first line (no line break occurs inside a
         data = data[data.find(b"\n") + 1 :]  # multi-byte GB18030 or UTF-8 character)
-    codec = "utf-8-sig" if encoding == "utf-8-sig" and start == 0 else encoding
-    text = data.decode(codec, errors="replace")
+    text = data.decode(encoding, errors="replace")  # utf-8-sig drops a BOM if there is one
     rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
     if start == 0:
         rows = rows[1:]  # the header
@@ -226,11 +225,10 @@ def read_tail(path: Path, encoding: str) -> Tail | None:
     return Tail(ends, rows[-1][-1], earlier)
 
 
-def tail_of(path: Path, encoding: str, extracts: Path) -> Tail | None:
-    """`read_tail` of a delivery given relative to the drop folder, None if unreadable
-    (then only the counts judge it)."""
-    full = path if path.is_absolute() else Path(extracts) / path
+def tail_of(path: Path, encoding: str) -> Tail | None:
+    """`read_tail`, or None if the file cannot be read again (then only the counts
+    judge it)."""
     try:
-        return read_tail(full, encoding)
+        return read_tail(path, encoding)
     except (OSError, LookupError):
         return None

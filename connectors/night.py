@@ -146,7 +146,7 @@ def _hold(
         counts_of(spec, read.frame, read.rows_read),
         guard.last.get(spec.name),
         limit,
-        tail_of(read.path, read.encoding, extracts),
+        tail_of(read.path, read.encoding),
         required=spec.name in REQUIRED_SOURCES,
     )
     if reason is None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors import load_specs
+from connectors import SourceRejected, load_specs, read_night
 from connectors.delivery_guard import (
     DeliveryCounts,
+    DeliveryGuard,
     DeliveryLimit,
     Tail,
     counts_of,
@@ -20,6 +23,7 @@ from connectors.delivery_guard import (
     shape,
     volume_reason,
 )
+from tests.connectors.drop_folder import csv_text, minimal_night, roster_rows, target
 
 REGISTER = DeliveryLimit(fall_percent=0, rise_percent=20)
 ROSTER = DeliveryLimit(fall_percent=20, rise_percent=20)
@@ -169,3 +173,21 @@ def test_read_tail_of_a_large_file_reads_only_its_end(tmp_path):
 
 def test_a_workbook_has_no_tail(tmp_path):
     assert read_tail(tmp_path / "x.xlsx", "xlsx") is None
+
+
+def test_read_night_holds_a_cut_roster_even_from_a_relative_drop_folder(tmp_path, monkeypatch):
+    minimal_night(tmp_path / "night")
+    header, woman, man = roster_rows()
+    rows = [header, woman] + [
+        [f"22050001{i:02d}", *man[1:-1], f"{1000 + 37 * i}.{i:02d}"] for i in range(6)
+    ]
+    text = csv_text(rows)
+    target(tmp_path / "night", "resident_roster").write_bytes(text[: -len("5.05\r\n")].encode())
+    monkeypatch.chdir(tmp_path)
+    limits = {"hukou": REGISTER, "resident_roster": REGISTER}
+    with pytest.raises(SourceRejected, match=r"末行截断 last line cut.*night stopped"):
+        read_night(Path("night"), guard=DeliveryGuard(limits))
+    # the same file whole (only its final line break missing) is taken
+    target(tmp_path / "night", "resident_roster").write_bytes(text.rstrip("\r\n").encode())
+    night = read_night(Path("night"), guard=DeliveryGuard(limits))
+    assert night.held == [] and night.frames["resident_roster"].height == 7
