@@ -15,7 +15,6 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,31 +26,17 @@ from pensionlink.reports import ReportFiles
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database
 from synth import generate_night
+from tests.flows.published import published
 
 AS_OF = dt.date(2026, 11, 28)
-PUBLISHED = (
-    "deaths_to_deregister",
-    "uninsured_eligible",
-    "duplicate_funeral_benefits",
-    "coverage_by_area",
-    "duplicate_enrollment",
-)
 STATUS_COLUMN = {"resident_roster": "参保状态", "hukou": "人员状态"}
 UNKNOWN_WORDS = ("正常", "待遇 领取", "已故")
-VALIDATION = pl.DataFrame(
-    schema={
-        "source": pl.String,
-        "expectations": pl.Int64,
-        "failed": pl.Int64,
-        "failures": pl.List(pl.String),
-    }
-)
 
 
 @pytest.fixture(scope="module")
 def fast_pipeline():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nightly, "validate_night", lambda frames, docs: VALIDATION)
+        mp.setattr(nightly, "validate_night", lambda frames, docs: None)
         mp.setattr(nightly, "publish_analyst_database", lambda db: None)
         mp.setattr(nightly, "write_night_reports", lambda db: ReportFiles([], None))
         yield
@@ -60,14 +45,6 @@ def fast_pipeline():
 def run(extracts: Path, db: Path) -> dict:
     policy = load_policy(AS_OF)
     return nightly.run_night(Settings(extracts=extracts, db=db, as_of=AS_OF, policy=policy))
-
-
-def published(db: Path) -> dict[str, list]:
-    with connect_database(db) as con:
-        return {
-            t: con.execute(f"SELECT * EXCLUDE (run_id) FROM {t} ORDER BY ALL").fetchall()
-            for t in PUBLISHED
-        }
 
 
 def stale_sources(db: Path) -> set[str]:

@@ -17,31 +17,16 @@ from flows.nightly import run_night
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database
+from tests.flows.published import published
 
 AS_OF = dt.date(2026, 11, 28)
 ROSTER = "social_security/resident_roster.csv"
 HUKOU = "public_security/hukou.csv"
-PUBLISHED = (
-    "deaths_to_deregister",
-    "uninsured_eligible",
-    "duplicate_funeral_benefits",
-    "coverage_by_area",
-    "duplicate_enrollment",
-)
 runner = CliRunner()
 
 
 def run(extracts: Path, db: Path) -> dict:
     return run_night(Settings(extracts=extracts, db=db, as_of=AS_OF, policy=load_policy(AS_OF)))
-
-
-def published(db: Path) -> dict[str, list]:
-    """The findings analysts and the bureau see, without the run that made them."""
-    with connect_database(db) as con:
-        return {
-            t: con.execute(f"SELECT * EXCLUDE (run_id) FROM {t} ORDER BY ALL").fetchall()
-            for t in PUBLISHED
-        }
 
 
 def last_run(db: Path) -> dict:
