@@ -54,12 +54,15 @@ class DeliveryLimit:
 
     ``fall_percent``/``rise_percent``: the largest accepted fall/rise, in percent of the
     last accepted count; ``min_change``: changes of at most this many rows (or IDs) are
-    never held (small files swing by a few records).
+    never held (small files swing by a few records); ``id_fall_percent``: the largest
+    accepted fall of distinct IDs when it differs from that of rows (a register that may
+    never shrink can still lose an ID or two to a typo; a collapse is what matters).
     """
 
     fall_percent: int
     rise_percent: int
     min_change: int = 0
+    id_fall_percent: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,13 +113,15 @@ def counts_of(spec: SourceSpec, frame: pl.DataFrame, rows_read: int) -> Delivery
     return DeliveryCounts(rows_read, frame[column].drop_nulls().n_unique())
 
 
-def _moved(what: str, tonight: int, last: int, limit: DeliveryLimit) -> str | None:
+def _moved(
+    what: str, tonight: int, last: int, limit: DeliveryLimit, fall_percent: int
+) -> str | None:
     """Why ``tonight`` is too far from ``last`` (integer arithmetic: no rounding at the
     limits), or None."""
     change = tonight - last
     if last <= 0 or abs(change) <= limit.min_change:
         return None
-    percent = limit.fall_percent if change < 0 else limit.rise_percent
+    percent = fall_percent if change < 0 else limit.rise_percent
     if abs(change) * 100 <= percent * last:
         return None
     verb = "下降 fell" if change < 0 else "上升 rose"
@@ -138,7 +143,8 @@ def volume_reason(
     No rows: held when the last accepted delivery had rows, or when the source is
     required (the hukou and the roster are never replaced by nothing). With no last
     delivery there is nothing else to compare. Rows, then distinct IDs, may move by
-    at most the limit's percentages (changes of at most ``min_change`` never count).
+    at most the limit's percentages (changes of at most ``min_change`` never count; IDs
+    may fall by ``id_fall_percent`` where it is set).
     """
     if tonight.rows == 0:
         if last is not None and last.rows > 0:
@@ -148,10 +154,11 @@ def volume_reason(
         return None
     if last is None:
         return None
-    reason = _moved("行数 rows ", tonight.rows, last.rows, limit)
+    reason = _moved("行数 rows ", tonight.rows, last.rows, limit, limit.fall_percent)
     if reason is None and tonight.distinct_ids is not None and last.distinct_ids is not None:
+        id_fall = limit.fall_percent if limit.id_fall_percent is None else limit.id_fall_percent
         reason = _moved(
-            "不同身份号码数 distinct IDs ", tonight.distinct_ids, last.distinct_ids, limit
+            "不同身份号码数 distinct IDs ", tonight.distinct_ids, last.distinct_ids, limit, id_fall
         )
     return reason
 

@@ -91,16 +91,21 @@ _BUNDLED_FALLBACK = ("death_date_conflict_days", "basic_pension", "account_divis
 
 
 def _delivery_limits(value: dict) -> tuple[tuple[str, DeliveryLimit], ...]:
-    """`{source or "default": {fall_percent, rise_percent, min_change}}` → sorted pairs;
+    """`{source or "default": {fall_percent, rise_percent, min_change, id_fall_percent}}`
+    → sorted pairs;
     whole non-negative numbers, known sources, and a `default` for the others."""
     if not isinstance(value, dict) or "default" not in value:
         raise ValueError("delivery_limits needs a 'default'")
     limits = []
     for source, raw in sorted(value.items()):
+        id_fall = raw.get("id_fall_percent")
         limit = DeliveryLimit(
-            int(raw["fall_percent"]), int(raw["rise_percent"]), int(raw.get("min_change", 0))
+            int(raw["fall_percent"]),
+            int(raw["rise_percent"]),
+            int(raw.get("min_change", 0)),
+            None if id_fall is None else int(id_fall),
         )
-        if min(limit.fall_percent, limit.rise_percent, limit.min_change) < 0:
+        if min(limit.fall_percent, limit.rise_percent, limit.min_change, id_fall or 0) < 0:
             raise ValueError(f"delivery_limits.{source}: negative limit")
         if source != "default" and source not in load_specs():
             raise ValueError(f"delivery_limits.{source}: unknown source")

@@ -70,6 +70,11 @@ def test_distinct_ids_collapsing_is_held_although_the_rows_stay():
     reason = volume_reason(DeliveryCounts(1265, 1), DeliveryCounts(1265, 1260), ROSTER)
     assert reason.startswith("不同身份号码数 distinct IDs 下降 fell 1,260 → 1")
     assert volume_reason(DeliveryCounts(1265, 1259), DeliveryCounts(1265, 1260), ROSTER) is None
+    # a register that may never shrink may still lose a few IDs (id_fall_percent)
+    register = DeliveryLimit(fall_percent=0, rise_percent=20, id_fall_percent=5)
+    assert volume_reason(DeliveryCounts(1265, 1197), DeliveryCounts(1265, 1260), register) is None
+    assert volume_reason(DeliveryCounts(1265, 1196), DeliveryCounts(1265, 1260), register)
+    assert volume_reason(DeliveryCounts(1264, 1260), DeliveryCounts(1265, 1260), register)
     # no ID count on one side: rows only
     assert volume_reason(DeliveryCounts(1265, None), DeliveryCounts(1265, 1260), ROSTER) is None
 

@@ -12,8 +12,8 @@ DAY = dt.date(2026, 11, 28)
 
 def test_bundled_limits_never_let_the_registers_shrink_and_loosen_event_files():
     p = load_policy(DAY)
-    assert p.delivery_limit("hukou") == DeliveryLimit(0, 20, 0)
-    assert p.delivery_limit("resident_roster") == DeliveryLimit(0, 20, 0)
+    assert p.delivery_limit("hukou") == DeliveryLimit(0, 20, 0, id_fall_percent=5)
+    assert p.delivery_limit("resident_roster") == DeliveryLimit(0, 20, 0, id_fall_percent=5)
     assert p.delivery_limit("employee_roster") == DeliveryLimit(20, 20, 0)
     assert p.delivery_limit("visits") == DeliveryLimit(50, 100, 50)  # the default
 
@@ -69,5 +69,5 @@ def test_unreadable_limits_stop_with_the_parameter_named(tmp_path, value):
 
 def test_a_policy_file_without_limits_takes_the_bundled_ones(tmp_path, caplog):
     path = _policy_with(tmp_path, "")
-    assert load_policy(DAY, path).delivery_limit("hukou") == DeliveryLimit(0, 20, 0)
+    assert load_policy(DAY, path).delivery_limit("hukou").fall_percent == 0
     assert "delivery_limits" in caplog.text
