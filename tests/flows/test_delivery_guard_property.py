@@ -125,7 +125,7 @@ CHANGE = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=8,
+    max_examples=7,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
