@@ -36,9 +36,9 @@ UNKNOWN_WORDS = ("正常", "待遇 领取", "已故")
 @pytest.fixture(scope="module")
 def fast_pipeline():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nightly, "validate_night", lambda frames, docs: None)
-        mp.setattr(nightly, "publish_analyst_database", lambda db: None)
-        mp.setattr(nightly, "write_night_reports", lambda db: ReportFiles([], None))
+        mp.setattr(nightly, "validate_night", lambda *args: None)
+        mp.setattr(nightly, "publish_analyst_database", lambda *args: None)
+        mp.setattr(nightly, "write_night_reports", lambda *args: ReportFiles([], None))
         yield
 
 
