@@ -25,10 +25,12 @@ from findings.withheld import REVIEW_QUEUE, WITHHELD
 from matching import link_night
 from matching.review import DECISION_SCHEMA
 from pensionlink.analyst_database import publish_analyst_database
+from pensionlink.failures import PERMANENT_ERRNOS, errno_of, error_text, note_stage
+from pensionlink.publication import publish_folder, set_aside_folder
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
-from pensionlink.run_record import inputs_fingerprint, run_frame, summarise
+from pensionlink.run_record import inputs_fingerprint, run_frame, run_id, summarise
 from pensionlink.settings import Policy, Settings, load_policy
-from pensionlink.store import WarehouseSnapshots, open_warehouse, write_warehouse
+from pensionlink.store import BACKFILLED, WarehouseSnapshots, open_warehouse, write_warehouse
 
 __all__ = ["nightly", "run_night"]
 
@@ -37,10 +39,13 @@ log = logging.getLogger("pensionlink.flow")
 
 def transient_io(task, task_run, state) -> bool:
     """Retry an I/O hiccup (a share not yet mounted, a locked database file), never a bad
-    delivery: a rejected file stays rejected however often it is read."""
+    delivery: a rejected file stays rejected however often it is read, and a full disk or
+    a missing permission is not mended by waiting 10 s."""
     error = state.data
-    return isinstance(error, (OSError, duckdb.IOException)) and not isinstance(
-        error, SourceRejected
+    return (
+        isinstance(error, (OSError, duckdb.IOException))
+        and not isinstance(error, SourceRejected)
+        and errno_of(error) not in PERMANENT_ERRNOS
     )
 
 
@@ -156,12 +161,13 @@ def reviewer_decisions(db: Path) -> pl.DataFrame:
 
 
 def record_failed_run(
-    settings: Settings, started: dt.datetime, stages: list, exc: Exception
+    settings: Settings, started: dt.datetime, stages: list, exc: BaseException
 ) -> None:
     """Add a `failed` row to `runs` (the results stay the previous night's). The reason is
-    the one-line message of a rejected delivery, or only the error's type: a library's
-    message might quote a value from the data."""
-    error = str(exc).splitlines()[0] if isinstance(exc, SourceRejected) else type(exc).__name__
+    the one-line message of a rejected delivery, or the stage with the error's type, errno
+    and the system's text (`pensionlink.failures.error_text`): a library's message might
+    quote a value from the data."""
+    error = str(exc).splitlines()[0] if isinstance(exc, SourceRejected) else error_text(exc)
     run = run_frame(settings, None, started, stages, status="failed", error=error)
     try:
         with write_warehouse(settings.db) as warehouse:
@@ -171,16 +177,43 @@ def record_failed_run(
 
 
 def data_docs_dir(db: Path) -> Path:
-    """Where the night's Great Expectations Data Docs go: beside the database."""
+    """Where the published night's Great Expectations Data Docs are: beside the database.
+    A run writes its own into `.staging-<run_id>/` inside; they replace the published
+    ones only after the night is published, and a failed run's go to `failed/<run_id>/`."""
     return Path(db).parent / "data-docs"
+
+
+def _publish_data_docs(staged: Path, db: Path, status: str, run: str) -> None:
+    """The published night's Data Docs replace the live ones; a back-filled night's (its
+    live tables stay the newer night's) go to `backfilled/<run_id>/`."""
+    try:
+        if status == BACKFILLED:
+            set_aside_folder(staged, data_docs_dir(db) / BACKFILLED / run)
+        elif staged.exists():
+            publish_folder(staged, data_docs_dir(db), keep=("failed", BACKFILLED))
+    except OSError as exc:  # the night is published; say the docs are not
+        log.error("数据校验报告未更新 Data Docs not replaced: %s", error_text(exc, "check"))
+
+
+def _set_aside_data_docs(staged: Path, db: Path, run: str) -> None:
+    try:
+        moved = set_aside_folder(staged, data_docs_dir(db) / "failed" / run)
+    except OSError as exc:
+        log.error("失败运行的校验报告未移走 failed run's Data Docs left: %s", type(exc).__name__)
+        return
+    if moved:
+        log.info("失败运行的校验报告 failed run's Data Docs: %s", moved)
 
 
 def _pipeline(settings: Settings, read, check, link, find, publish, analyst, report) -> dict:
     started = dt.datetime.now()
     stages: list[tuple[str, float]] = []
+    current = ["read"]
+    staged_docs = data_docs_dir(settings.db) / f".staging-{run_id(settings, started)}"
 
     def timed(stage: str, message: str, fn, *args):
         log.info(message)
+        current[0] = stage
         t0 = time.perf_counter()
         result = fn(*args)
         stages.append((stage, time.perf_counter() - t0))
@@ -197,12 +230,9 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             settings.policy,
         )
         validation = timed(
-            "check",
-            "数据校验 checking expectations",
-            check,
-            night.frames,
-            data_docs_dir(settings.db),
+            "check", "数据校验 checking expectations", check, night.frames, staged_docs
         )
+        current[0] = "link"
         decisions = reviewer_decisions(settings.db)
         linked, links, queue = timed(
             "link", "人员比对 linking records", link, night.frames, decisions
@@ -226,9 +256,25 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
         )
         status = timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
-    except Exception as exc:
+    except BaseException as exc:  # a signal too (`failures.Stopped`): recorded, then re-raised
+        note_stage(exc, current[0])
         record_failed_run(settings, started, stages, exc)
+        _set_aside_data_docs(staged_docs, settings.db, run_id(settings, started))
         raise
+    current[0] = "docs"
+    try:
+        return _after_publish(
+            settings, run, status, tables, stages, staged_docs, timed, analyst, report
+        )
+    except BaseException as exc:  # stopped after publishing: the night stands
+        note_stage(exc, current[0], published=True)
+        raise
+
+
+def _after_publish(
+    settings, run, status, tables, stages, staged_docs, timed, analyst, report
+) -> dict:
+    _publish_data_docs(staged_docs, settings.db, status, run["run_id"][0])
     summary = summarise(run, tables)
     summary["status"] = status  # `backfilled` for a night older than the latest published
     summary["stages"]["publish"] = stages[-1][1]  # after the run row was written

@@ -6,11 +6,14 @@ the file, the row or column and the reason. No citizen IDs or names are printed.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import logging
 import os
+import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -90,6 +93,66 @@ def run(
 
 
 def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
+    """The night under `orderly_stop`: a signal or an I/O error ends it with one line
+    (exit 130/143 or 2), a bug with one line and exit 1 (its traceback only with -v)."""
+    from pensionlink.failures import orderly_stop
+
+    with orderly_stop() as received:
+        try:
+            return _start_night(extracts, db, as_of, policy)
+        except typer.Exit:
+            raise
+        except BaseException as exc:  # every failure: one line, no traceback
+            raise _night_failed(exc, extracts, db, received) from None
+
+
+def _night_failed(exc: BaseException, extracts: Path, db: Path, received: list[int]) -> typer.Exit:
+    from pensionlink.failures import failure_line, is_internal, signal_of
+
+    signum = received[0] if received else signal_of(exc)
+    if signum is None:  # the traceback goes to the log, shown with --verbose only
+        logging.getLogger("pensionlink.cli").info("运行失败 run failed", exc_info=exc)
+    where = {
+        "read": extracts,
+        "check": db.parent / "data-docs",
+        "docs": db.parent / "data-docs",
+        "report": db.parent / "reports",
+    }
+    line = failure_line(exc, db, where, signum)
+    if signum is not None:
+        return _fail(line, 128 + signum)
+    return _fail(line, 1 if is_internal(exc) else 2)
+
+
+def _check_folders(extracts: Path, db: Path) -> None:
+    """Before anything starts: the drop folder can be listed and the database's folder
+    exists and takes a new file (the staging copy is written there)."""
+    from pensionlink.failures import cause_of
+
+    nothing = "未发布 nothing published"
+    try:
+        with os.scandir(extracts) as entries:
+            next(entries, None)
+    except OSError as exc:
+        raise _fail(
+            f"{extracts}: 数据目录无法读取 drop folder cannot be read ({cause_of(exc)}); {nothing}"
+        ) from None
+    folder = db.parent
+    if not folder.is_dir():
+        raise _fail(f"{folder}: --db 的目录不存在 the --db folder does not exist; {nothing}")
+    if db.is_dir():
+        raise _fail(f"{db}: --db 是目录 is a folder, expected a database file; {nothing}")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise _fail(
+            f"{folder}: --db 的目录不可写 the --db folder cannot be written "
+            f"({cause_of(exc)}); {nothing}"
+        ) from None
+
+
+def _start_night(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
     from connectors import SourceRejected
     from pensionlink.database_key import MissingKey, database_key
     from pensionlink.file_modes import BadFileMode, file_mode
@@ -97,6 +160,7 @@ def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> 
 
     if not extracts.is_dir():
         raise _fail(f"{extracts}: no such drop folder")
+    _check_folders(extracts, db)
     try:
         load_policy(as_of, policy)  # fail fast, before Prefect starts
         database_key()
@@ -421,8 +485,13 @@ def _demo_key() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     from pensionlink.database_key import MissingKey
+    from pensionlink.failures import stop_leftover_servers
     from pensionlink.store import WrongKey
 
+    # Registered first, so it runs last: after Prefect's own exit hooks have sent their
+    # last logs and stopped the temporary API server, any server child a signal left
+    # unregistered is stopped too.
+    atexit.register(stop_leftover_servers)
     try:
         app()
     except KeyboardInterrupt:
@@ -430,3 +499,6 @@ def main() -> None:  # pragma: no cover - console entry point
     except (MissingKey, WrongKey) as exc:  # e.g. `review` without the key: one line
         typer.echo(f"pensionlink: {exc}", err=True)
         sys.exit(2)
+    finally:  # stopping takes a few seconds; a second SIGTERM or Ctrl-C must not cut it
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)

@@ -29,7 +29,13 @@ from pathlib import Path
 
 from pensionlink.file_modes import file_mode, restricted_file
 
-__all__ = ["StagingFailed", "crash_point", "staged_database"]
+__all__ = [
+    "StagingFailed",
+    "crash_point",
+    "publish_folder",
+    "set_aside_folder",
+    "staged_database",
+]
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +133,36 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def publish_folder(staged: Path, live: Path, keep: tuple[str, ...] = ()) -> None:
+    """Put a folder written aside (`staged`, inside or beside `live`) in place of the
+    contents of `live`, after the night it belongs to was published. Entries named in
+    `keep` and hidden ones (other runs' staging folders) stay. The old entries are moved
+    out first and deleted last, so a crash leaves either set whole beside the other."""
+    staged, live = Path(staged), Path(live)
+    live.mkdir(parents=True, exist_ok=True)
+    old = live / f".replaced-{staged.name.lstrip('.')}"
+    shutil.rmtree(old, ignore_errors=True)
+    old.mkdir()
+    for entry in live.iterdir():
+        if entry.name in keep or entry.name.startswith("."):
+            continue
+        entry.rename(old / entry.name)
+    for entry in staged.iterdir():
+        entry.rename(live / entry.name)
+    staged.rmdir()
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def set_aside_folder(staged: Path, target: Path) -> Path | None:
+    """Move a failed run's folder (`staged`) to `target`, never over anything; returns
+    where it went (None when there was nothing to move)."""
+    staged, target = Path(staged), Path(target)
+    if not staged.exists():
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target = target.with_name(f"{target.name}-{time.strftime('%H%M%S')}")
+    staged.rename(target)
+    return target

@@ -11,7 +11,14 @@ import polars as pl
 
 from pensionlink.settings import Settings
 
-__all__ = ["RUN_HELD_FIELDS", "RUN_SOURCE_FIELDS", "inputs_fingerprint", "run_frame", "summarise"]
+__all__ = [
+    "RUN_HELD_FIELDS",
+    "RUN_SOURCE_FIELDS",
+    "inputs_fingerprint",
+    "run_frame",
+    "run_id",
+    "summarise",
+]
 
 RUN_SOURCE_FIELDS = {
     "source": pl.String,
@@ -59,7 +66,7 @@ def run_frame(
     sources = [{k: s.get(k) for k in RUN_SOURCE_FIELDS} for s in night.sources] if night else []
     return pl.DataFrame(
         {
-            "run_id": [started.strftime("%Y%m%dT%H%M%S") + f"-{settings.as_of:%Y%m%d}"],
+            "run_id": [run_id(settings, started)],
             "started_at": [started],
             "finished_at": [dt.datetime.now()],
             "as_of": [settings.as_of],
@@ -87,6 +94,11 @@ def run_frame(
             "held": pl.List(pl.Struct(RUN_HELD_FIELDS)),
         },
     )
+
+
+def run_id(settings: Settings, started: dt.datetime) -> str:
+    """A run's id: when it started and the night it is for (known before it publishes)."""
+    return started.strftime("%Y%m%dT%H%M%S") + f"-{settings.as_of:%Y%m%d}"
 
 
 def summarise(run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> dict:

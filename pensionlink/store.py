@@ -8,6 +8,7 @@ so analysts see the latest night by default and trends with `run_id`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator, Mapping
@@ -174,8 +175,9 @@ class Warehouse:
             self.con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_run")
             self.con.unregister("incoming_run")
             self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
+        except BaseException:  # a signal too; and never mask the error with the rollback's
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
             raise
         self.con.execute("CHECKPOINT warehouse")
         log.info("%s run %s", run["status"][0], run_id)

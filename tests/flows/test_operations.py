@@ -77,6 +77,7 @@ def child(code: str, *args: str, **env: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group: what it leaves behind can be found
     )
 
 
