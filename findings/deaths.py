@@ -1,13 +1,15 @@
 """Deaths needing deregistration (待注销人员) with their settlement.
 
 A person on the residents' roster whose 参保状态 is 参保缴费, 待遇领取 or 暂停 and whom
-some agency reports dead. `decision = 'confirmed'` only where the reported names agree
-with the roster, the dates agree within the policy's window, no health
-visit follows the death, and the reports linked on the citizen ID alone make the case: an
-authoritative record (hukou 死亡 or a death certificate) or two sources. A report linked
-on name and birth date may corroborate a death, never establish one. Anything else goes
-to review with its reasons: wrongly stopping a living person's pension is the worst error
-this system can make.
+some agency reports dead (社保局's own termination for death never lists a person: the
+record is terminated already). `decision = 'confirmed'` only where the reported names
+agree with the roster, the dates agree within the policy's window, no health visit
+follows the death, the status history holds together, and the reports linked on the
+citizen ID alone make the case: one of the policy's `death_confirmation` source sets
+(bundled: hukou 死亡, a death certificate or a cremation record, each alone). A report
+linked on name and birth date may corroborate a death, never establish one. Anything else
+goes to review with its reasons: wrongly stopping a living person's pension is the worst
+error this system can make.
 """
 
 from __future__ import annotations
@@ -19,22 +21,23 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from findings.custody import in_custody_on
-from findings.death_evidence import death_evidence
+from findings.death_evidence import DEATH_SOURCES, death_evidence
 from findings.settlement import settle_deceased
-from findings.status_at_death import status_on
+from findings.status_at_death import status_at_death
+from findings.status_history import CONTRADICTORY, history_problems
 from findings.withheld import withheld_death_reports
 from matching.names import add_name_keys
 from pensionlink.settings import Policy
 
-__all__ = ["ACTIVE_STATUSES", "AUTHORITATIVE_SOURCES", "deaths_to_deregister", "review_reasons"]
+__all__ = ["ACTIVE_STATUSES", "deaths_to_deregister", "review_reasons"]
 
 ACTIVE_STATUSES = ("参保缴费", "待遇领取", "暂停")
-AUTHORITATIVE_SOURCES = ("hukou", "death_certificates")
 SOURCE_TITLES = {
     "hukou": "公安户籍",
     "death_certificates": "死亡医学证明",
     "funeral": "民政火化记录",
     "medical_enrollment": "医保终止参保",
+    "status_changes": "社保局参保终止",
 }
 
 COLUMNS = (
@@ -74,11 +77,21 @@ def _name_mismatches(candidates: pl.DataFrame) -> pl.DataFrame:
     return reported.group_by("pension_no").agg(name_mismatches=(~agrees.fill_null(False)).sum())
 
 
-def _sufficient(column: str) -> pl.Expr:
-    """An authoritative record (hukou 死亡 or a death certificate), or two sources."""
-    sources = pl.col(column)
-    authoritative = sources.list.eval(pl.element().is_in(AUTHORITATIVE_SOURCES)).list.any()
-    return authoritative | (sources.list.len() >= 2)
+def _sufficient(column: str, confirmation: tuple[tuple[str, ...], ...]) -> pl.Expr:
+    """The sources in `column` include one of the policy's confirming source sets."""
+    sets = [
+        pl.all_horizontal(pl.col(column).list.contains(pl.lit(source)) for source in sources)
+        for sources in confirmation
+    ]
+    return pl.any_horizontal(sets) if sets else pl.lit(False)
+
+
+def _required(confirmation: tuple[tuple[str, ...], ...]) -> str:
+    """The policy's confirming sets in words: 公安户籍、死亡医学证明或民政火化记录."""
+    words = ["+".join(SOURCE_TITLES.get(s, s) for s in sources) for sources in confirmation]
+    if not words:
+        return "（政策未设定）"
+    return words[0] if len(words) == 1 else "、".join(words[:-1]) + "或" + words[-1]
 
 
 def _first(column: str) -> pl.Expr:
@@ -126,8 +139,12 @@ def _unlinked_visits_after(candidates: pl.DataFrame, visits: pl.DataFrame) -> pl
     )
 
 
-def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
-    """Chinese reasons why a reported death cannot be confirmed, '；'-joined (null if none)."""
+def review_reasons(
+    window_days: int, as_of: dt.date, confirmation: tuple[tuple[str, ...], ...]
+) -> pl.Expr:
+    """Chinese reasons why a reported death cannot be confirmed, '；'-joined (null if none);
+    `confirmation` is the policy's `death_confirmation`."""
+    required = _required(confirmation)
     checks = [
         (pl.col("death_date").is_null(), pl.lit("无死亡日期")),
         (pl.col("death_date") < pl.col("birth_date"), pl.lit("死亡日期早于出生日期")),
@@ -161,14 +178,32 @@ def review_reasons(window_days: int, as_of: dt.date) -> pl.Expr:
             pl.lit("死亡信息均按姓名、出生日期匹配，身份证号未核实"),
         ),
         (
+            pl.col("history_problem").is_not_null(),
+            pl.format(CONTRADICTORY + "（{}），死亡时参保状态无法确定", "history_problem"),
+        ),
+        (
             (pl.col("id_evidence").list.len() > 0)
-            & ~_sufficient("id_evidence")
-            & _sufficient("evidence"),
+            & ~_sufficient("id_evidence", confirmation)
+            & _sufficient("evidence", confirmation),
             pl.format("身份证号核实的仅{}一个来源，其余按姓名匹配", _first("id_evidence")),
         ),
         (
-            (pl.col("id_evidence").list.len() > 0) & ~_sufficient("evidence"),
-            pl.format("仅{}一个来源报告死亡，无户籍或死亡医学证明佐证", _first("evidence")),
+            (pl.col("id_evidence").list.len() > 0)
+            & (pl.col("evidence").list.len() == 1)
+            & ~_sufficient("evidence", confirmation),
+            pl.format(
+                "仅{}一个来源报告死亡，不足以确认（需{}）", _first("evidence"), pl.lit(required)
+            ),
+        ),
+        (
+            (pl.col("id_evidence").list.len() > 0)
+            & (pl.col("evidence").list.len() > 1)
+            & ~_sufficient("evidence", confirmation),
+            pl.format(
+                "{}报告死亡，不足以确认（需{}）",
+                pl.col("evidence").list.eval(pl.element().replace(SOURCE_TITLES)).list.join("、"),
+                pl.lit(required),
+            ),
         ),
     ]
     parts = [pl.when(cond.fill_null(False)).then(text) for cond, text in checks]
@@ -202,12 +237,20 @@ def deaths_to_deregister(
     as_of: dt.date,
     policy: Policy,
     evidence: pl.DataFrame | None = None,
+    problems: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The `deaths_to_deregister` rows of one night (without run_id); `evidence` is
-    `death_evidence(linked)` when the caller has it already."""
+    `death_evidence(linked)` and `problems` the night's `history_problems` when the caller
+    has them already."""
     if evidence is None:
         evidence = death_evidence(linked)
     roster = linked["resident_roster"]
+    if problems is None:
+        problems = history_problems(roster, linked["status_changes"])
+    # Reported by an agency: the roster's own termination never lists a person.
+    evidence = evidence.filter(
+        pl.col("evidence").list.eval(pl.element().is_in(DEATH_SOURCES)).list.any()
+    )
     # a death report rejected tonight is not dropped: its person goes to review
     withheld = withheld_death_reports(linked)
     evidence = _with_withheld(evidence, withheld)
@@ -231,16 +274,17 @@ def deaths_to_deregister(
         _unlinked_visits_after(candidates, linked["visits"]), on="pension_no", how="left"
     )
     dated = candidates.with_columns(on_date=pl.col("death_date"))
-    dated = status_on(dated, roster, linked["status_changes"]).rename(
+    dated = status_at_death(dated, roster, linked["status_changes"], problems).rename(
         {"status_on_date": "status_at_death"}
     )
+    dated = dated.join(problems, on="pension_no", how="left")
     dated = in_custody_on(dated, linked["custody"])
     settled = settle_deceased(
         dated.with_columns(pl.col("death_date").fill_null(pl.lit(as_of))),
         linked["pension_payments"],
         policy.funeral_subsidy,
     ).with_columns(death_date=dated["death_date"])
-    reason = review_reasons(policy.death_date_conflict_days, as_of)
+    reason = review_reasons(policy.death_date_conflict_days, as_of, policy.death_confirmation)
     out = settled.with_columns(reason=reason).with_columns(
         decision=pl.when(pl.col("reason").is_null())
         .then(pl.lit("confirmed"))

@@ -6,6 +6,14 @@ scheme's funeral grant or a one-time 抚恤金, annex 2 五.1), `ineligible_susp
 at death not 待遇领取, annex 2 二(三)1), `ineligible_custody` (in custody on the date of
 death, 二(三)2). One row per person and kind.
 
+The date of death is the death evidence's (`findings.death_evidence`, 社保局's own
+termination for death included). Where it is unknown — a death known only to the roster —
+the subsidy is still ineligible when no status in force up to the termination was
+待遇领取 (a contributor who never received). The status at death is only read from a
+history that holds together (`findings.status_history`): where it does not, a finding
+that would depend on it is not asserted but listed with `decision = 'review'`, its reason
+and nothing to recover; every asserted row has `decision = 'confirmed'`.
+
 Amounts never double count: a duplicate recovers every payment after the first; the
 first payment is recovered once, under the first that applies of custody, suspended,
 other scheme — later kinds for the same person show 0.00, so the rows of a person add up
@@ -21,7 +29,8 @@ import polars as pl
 from findings.custody import in_custody_on
 from findings.death_evidence import death_evidence
 from findings.settlement import MONEY, RECEIVING
-from findings.status_at_death import status_on
+from findings.status_at_death import ever_receiving, status_on
+from findings.status_history import CONTRADICTORY, history_problems
 
 __all__ = ["FUNERAL_KINDS", "RESIDENT_SCHEME", "duplicate_funeral_benefits"]
 
@@ -43,6 +52,11 @@ COLUMNS = (
     "kind",
     "payments",
     "amount_to_recover",
+    "decision",
+    "reason",
+)
+STATUS_UNKNOWN_REASON = (
+    CONTRADICTORY + "（{}），死亡时参保状态无法确定，暂不追回；请核实死亡时是否为待遇领取"
 )
 _PAYMENT = pl.Struct({"scheme": pl.String, "paid_date": pl.Date, "amount": MONEY})
 
@@ -96,11 +110,16 @@ def _other_payments(subsidies: pl.DataFrame, fuxu: pl.DataFrame) -> pl.DataFrame
 
 
 def duplicate_funeral_benefits(
-    linked: dict[str, pl.DataFrame], evidence: pl.DataFrame | None = None
+    linked: dict[str, pl.DataFrame],
+    evidence: pl.DataFrame | None = None,
+    problems: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The `duplicate_funeral_benefits` rows of one night (without run_id); `evidence` is
-    `death_evidence(linked)` when the caller has it already."""
+    `death_evidence(linked)` and `problems` the night's `history_problems` when the caller
+    has them already."""
     roster = linked["resident_roster"]
+    if problems is None:
+        problems = history_problems(roster, linked["status_changes"])
     resident = _resident_payments(linked["funeral_subsidies"], roster)
     others = (
         _other_payments(linked["funeral_subsidies"], linked["pension_fuxu"])
@@ -109,7 +128,7 @@ def duplicate_funeral_benefits(
     )
     if evidence is None:
         evidence = death_evidence(linked)
-    evidence = evidence.select("person_id", "death_date")
+    evidence = evidence.select("person_id", "death_date", "died_by", _reported=pl.lit(True))
     people = (
         resident.sort("paid_date")
         .group_by("person_id", maintain_order=True)
@@ -125,17 +144,23 @@ def duplicate_funeral_benefits(
         .join(evidence, on="person_id", how="left")
         .join(others, on="person_id", how="left")
     )
-    people = status_on(
-        people.with_columns(on_date=pl.col("death_date")), roster, linked["status_changes"]
-    )
-    people = in_custody_on(people, linked["custody"])
+    changes = linked["status_changes"]
+    people = status_on(people.with_columns(on_date=pl.col("death_date")), roster, changes)
+    people = ever_receiving(people.with_columns(until=pl.col("died_by")), roster, changes)
+    people = in_custody_on(people, linked["custody"]).join(problems, on="pension_no", how="left")
     known_death = pl.col("death_date").is_not_null()
+    # What the history says, were it to hold together: not receiving at death, or (date
+    # unknown, the death known) never receiving at all up to the termination.
+    not_receiving = (
+        known_death
+        & pl.col("status_on_date").is_not_null()
+        & (pl.col("status_on_date") != RECEIVING)
+    ) | (~known_death & pl.col("_reported").fill_null(False) & ~pl.col("ever_receiving"))
+    holds = pl.col("history_problem").is_null()
     flags = {
         "duplicate_resident": pl.col("paid") > 1,
         "ineligible_custody": known_death & pl.col("in_custody"),
-        "ineligible_suspended": known_death
-        & pl.col("status_on_date").is_not_null()
-        & (pl.col("status_on_date") != RECEIVING),
+        "ineligible_suspended": holds & not_receiving,
         "duplicate_other_scheme": pl.col("other_payments").list.len().fill_null(0) > 0,
     }
     people = people.with_columns(
@@ -165,8 +190,22 @@ def duplicate_funeral_benefits(
                 kind=pl.lit(kind),
                 payments=payments.cast(pl.List(_PAYMENT)),
                 amount_to_recover=amount.cast(MONEY),
+                decision=pl.lit("confirmed"),
+                reason=pl.lit(None, pl.String),
             )
         )
+    rows.append(
+        people.filter((~holds & not_receiving).fill_null(False)).select(
+            "citizen_id",
+            "pension_no",
+            "name",
+            kind=pl.lit("ineligible_suspended"),
+            payments=pl.col("resident_payments").cast(pl.List(_PAYMENT)),
+            amount_to_recover=zero,
+            decision=pl.lit("review"),
+            reason=pl.format(STATUS_UNKNOWN_REASON, "history_problem"),
+        )
+    )
     return (
         _with_area(pl.concat(rows), roster, linked["hukou"])
         .select(COLUMNS)

@@ -7,12 +7,14 @@ import logging
 
 import polars as pl
 
+from findings.agency_disagreements import agency_disagreements
 from findings.coverage import coverage_by_area
 from findings.death_evidence import death_evidence
 from findings.deaths import deaths_to_deregister
 from findings.duplicate_enrollment import duplicate_enrollment
 from findings.funeral_benefits import duplicate_funeral_benefits
 from findings.residents import residents_16_plus
+from findings.status_history import history_problems
 from findings.uninsured import uninsured_eligible
 from pensionlink.settings import Policy
 
@@ -24,16 +26,20 @@ log = logging.getLogger("pensionlink.findings")
 def night_findings(
     linked: dict[str, pl.DataFrame], as_of: dt.date, policy: Policy
 ) -> dict[str, pl.DataFrame]:
-    """Run every rule over the night's linked sources; death evidence and the resident
-    population are computed once and shared by the rules that need them."""
+    """Run every rule over the night's linked sources; death evidence (every agency's
+    reports and 社保局's own terminations for death), the status histories that do not
+    hold together and the resident population are computed once and shared by the rules
+    that need them."""
     evidence = death_evidence(linked)
+    problems = history_problems(linked["resident_roster"], linked["status_changes"])
     residents = residents_16_plus(linked, as_of, policy.enrollment_min_age, evidence)
     tables = {
-        "deaths_to_deregister": deaths_to_deregister(linked, as_of, policy, evidence),
+        "deaths_to_deregister": deaths_to_deregister(linked, as_of, policy, evidence, problems),
         "uninsured_eligible": uninsured_eligible(linked, as_of, policy, residents),
         "coverage_by_area": coverage_by_area(linked, as_of, policy, residents),
-        "duplicate_funeral_benefits": duplicate_funeral_benefits(linked, evidence),
+        "duplicate_funeral_benefits": duplicate_funeral_benefits(linked, evidence, problems),
         "duplicate_enrollment": duplicate_enrollment(linked),
+        "agency_disagreements": agency_disagreements(linked, evidence, policy),
     }
     for name, frame in tables.items():
         log.info("%s: %d rows", name, frame.height)

@@ -1,9 +1,10 @@
 """Registered residents aged 16+ and whether they are insured (户籍人口参保情况).
 
 The base population of both the uninsured report and coverage: people on the city's
-hukou with 人员状态 正常, alive (no death report, or one contradicted by a later health
-visit), aged `enrollment_min_age` or more on the as-of date. A person is insured when on
-the residents' roster with 参保缴费/待遇领取/暂停 or on the employee roster (在职/退休);
+hukou with 人员状态 正常, alive (no death report from any source — 社保局's own roster
+termination for death included — or one contradicted by a later health visit), aged
+`enrollment_min_age` or more on the as-of date. A person is insured when on the
+residents' roster with 参保缴费/待遇领取/暂停 or on the employee roster (在职/退休);
 roster rows count by the linked person and by the normalised ID, so a roster row whose
 name was typed differently still counts as insurance rather than a false 应保未保.
 """
@@ -32,8 +33,11 @@ def age_on(birth: pl.Expr, day: dt.date) -> pl.Expr:
 
 
 def reported_dead(evidence: pl.DataFrame) -> pl.Series:
-    """Person IDs with a death report (`death_evidence`) no later health visit contradicts."""
-    contradicted = (pl.col("last_visit") > pl.col("death_date")).fill_null(False)
+    """Person IDs with a death report (`death_evidence`, the roster's own termination for
+    death included) that no later health visit contradicts; a death known only by its
+    latest date (`died_by`) is contradicted by a visit after that date."""
+    death = pl.coalesce("death_date", "died_by")
+    contradicted = (pl.col("last_visit") > death).fill_null(False)
     return evidence.filter(~contradicted)["person_id"]
 
 

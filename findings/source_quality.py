@@ -3,7 +3,9 @@
 The plan asks each agency to provide its data (annex 1, 二.5-10); this is how the bureau
 sees whether it does: rows read and rejected, IDs valid / repaired (15→18, full-width,
 lower-case x, spaces) / invalid / mangled / empty, rows linked to a person and rows left
-unlinked, and — when the expectation suites ran — how many expectations failed.
+unlinked, and — when the expectation suites ran — how many expectations failed. For
+社保局's status changes, how many people's status history contradicts itself
+(`findings.status_history`): their status at death cannot be read.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from connectors import load_specs
+from findings.status_history import history_problems
 
 __all__ = ["source_quality"]
 
@@ -30,7 +33,9 @@ COLUMNS = {
     "expectations": pl.Int64,
     "expectations_failed": pl.Int64,
     "expectation_failures": pl.List(pl.String),
+    "inconsistent_histories": pl.Int64,
 }
+_LATER = ("expectations", "expectations_failed", "expectation_failures", "inconsistent_histories")
 
 
 def _counts(frame: pl.DataFrame) -> dict[str, int | None]:
@@ -74,9 +79,7 @@ def source_quality(
                 **_counts(linked.get(entry["source"], pl.DataFrame())),
             }
         )
-    quality = pl.DataFrame(
-        rows, schema={k: v for k, v in COLUMNS.items() if not k.startswith("expectation")}
-    )
+    quality = pl.DataFrame(rows, schema={k: v for k, v in COLUMNS.items() if k not in _LATER})
     if validation is None:
         validation = pl.DataFrame(
             schema={
@@ -92,4 +95,20 @@ def source_quality(
         expectations_failed=pl.col("failed").cast(pl.Int64),
         expectation_failures=pl.col("failures"),
     )
-    return quality.join(checked, on="source", how="left").select(list(COLUMNS)).cast(COLUMNS)
+    return (
+        quality.join(checked, on="source", how="left")
+        .with_columns(
+            inconsistent_histories=pl.when(pl.col("source") == "status_changes").then(
+                pl.lit(_inconsistent_histories(linked), pl.Int64)
+            )
+        )
+        .select(list(COLUMNS))
+        .cast(COLUMNS)
+    )
+
+
+def _inconsistent_histories(linked: dict[str, pl.DataFrame]) -> int | None:
+    """How many pension numbers' status histories do not hold together tonight."""
+    if "status_changes" not in linked or "resident_roster" not in linked:
+        return None
+    return history_problems(linked["resident_roster"], linked["status_changes"]).height

@@ -5,13 +5,21 @@ status in force on day D is the `变更后状态` of the last change made before
 earlier change it is the `变更前状态` of the first change on or after D; with no change
 at all, today's status. A change dated on D itself is taken to follow the event of that
 day (a 暂停 or 终止 entered because of the death must not cost the heirs the subsidy).
+
+A history that does not hold together (`findings.status_history`) gives `unknown`: the
+status read from it would be a guess. When the date of death is unknown, the statuses
+that were ever in force up to the latest possible date of death still tell whether the
+person ever received a pension (`ever_receiving`).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["status_on"]
+__all__ = ["UNKNOWN_STATUS", "ever_receiving", "status_at_death", "status_on"]
+
+UNKNOWN_STATUS = "unknown"
+RECEIVING = "待遇领取"
 
 
 def status_on(asked: pl.DataFrame, roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
@@ -47,3 +55,59 @@ def status_on(asked: pl.DataFrame, roster: pl.DataFrame, changes: pl.DataFrame) 
         .sort("_q")
     )
     return out.drop("_q", "_before", "_after", "_today")
+
+
+def status_at_death(
+    asked: pl.DataFrame, roster: pl.DataFrame, changes: pl.DataFrame, problems: pl.DataFrame
+) -> pl.DataFrame:
+    """`status_on`, with `unknown` for the pension numbers in `problems` (the histories
+    that do not hold together, `findings.status_history.history_problems`)."""
+    out = status_on(asked, roster, changes)
+    broken = pl.col("pension_no").is_in(problems["pension_no"].implode())
+    return out.with_columns(
+        status_on_date=pl.when(broken).then(pl.lit(UNKNOWN_STATUS)).otherwise("status_on_date")
+    )
+
+
+def ever_receiving(
+    asked: pl.DataFrame, roster: pl.DataFrame, changes: pl.DataFrame
+) -> pl.DataFrame:
+    """Add boolean `ever_receiving` to `asked` (columns pension_no, until): whether any
+    status in force up to `until` (null: any date) was 待遇领取.
+
+    The statuses in force up to D are the 变更前状态 of every change dated on or before D
+    and of the first change after D, and the 变更后状态 of every change dated before D (a
+    change on D itself, such as the termination because of the death, follows the event);
+    with no change at all, today's status. Null when nothing is known.
+    """
+    q = asked.with_row_index("_q")
+    history = q.select("_q", "pension_no", "until").join(
+        changes.select("pension_no", "status_before", "status_after", "changed_date"),
+        on="pension_no",
+        how="inner",
+    )
+    up_to = pl.col("until").is_null() | (pl.col("changed_date") <= pl.col("until"))
+    before_until = pl.col("until").is_null() | (pl.col("changed_date") < pl.col("until"))
+    # the state in force on `until` when no change precedes it: the next change's before
+    next_after = (~up_to) & (
+        pl.col("changed_date") == pl.col("changed_date").filter(~up_to).min().over("_q")
+    )
+    seen = history.group_by("_q").agg(
+        _changes=pl.len(),
+        _received=(
+            ((up_to | next_after) & (pl.col("status_before") == RECEIVING))
+            | (before_until & (pl.col("status_after") == RECEIVING))
+        ).any(),
+    )
+    today = roster.select("pension_no", _today="status").unique("pension_no", keep="first")
+    out = (
+        q.join(seen, on="_q", how="left")
+        .join(today, on="pension_no", how="left")
+        .with_columns(
+            ever_receiving=pl.when(pl.col("_changes").is_not_null())
+            .then(pl.col("_received"))
+            .otherwise(pl.col("_today") == RECEIVING)
+        )
+        .sort("_q")
+    )
+    return out.drop("_q", "_changes", "_received", "_today")

@@ -44,6 +44,7 @@ class Policy:
     delivery_limits: tuple[tuple[str, DeliveryLimit], ...]
     basic_pension: Decimal
     account_divisor: int
+    death_confirmation: tuple[tuple[str, ...], ...]
 
     @property
     def back_payment(self) -> Decimal:
@@ -73,6 +74,19 @@ class Policy:
         return limits.get(source, limits["default"])
 
 
+def _source_sets(value: object) -> tuple[tuple[str, ...], ...]:
+    """`death_confirmation`: a list of source sets, each a list of death-evidence source
+    names (findings.death_evidence.EVIDENCE_SOURCES) that together confirm a death."""
+    from findings.death_evidence import EVIDENCE_SOURCES  # the rules own the source names
+
+    if not isinstance(value, list) or not all(isinstance(s, list) and s for s in value):
+        raise ValueError("death_confirmation must be a list of non-empty lists of sources")
+    unknown = {x for s in value for x in s} - set(EVIDENCE_SOURCES)
+    if unknown:
+        raise ValueError(f"unknown death sources {sorted(unknown)}")
+    return tuple(tuple(s) for s in value)
+
+
 _CONVERT = {
     "funeral_subsidy": Decimal,
     "advance_cap": Decimal,
@@ -84,10 +98,16 @@ _CONVERT = {
     "death_date_conflict_days": int,
     "basic_pension": Decimal,
     "account_divisor": int,
+    "death_confirmation": _source_sets,
 }
 # Operational parameters the contract does not list: a policy file without them takes
 # the bundled values (with a warning) rather than stopping the night.
-_BUNDLED_FALLBACK = ("death_date_conflict_days", "basic_pension", "account_divisor")
+_BUNDLED_FALLBACK = (
+    "death_date_conflict_days",
+    "basic_pension",
+    "account_divisor",
+    "death_confirmation",
+)
 
 
 def _delivery_limits(value: dict) -> tuple[tuple[str, DeliveryLimit], ...]:
@@ -142,7 +162,9 @@ def load_policy(as_of: dt.date, path: Path | None = None) -> Policy:
         try:
             values[name] = convert(latest["value"])
         except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
-            raise PolicyError(f"{path}: parameter '{name}' has an unreadable value") from exc
+            raise PolicyError(
+                f"{path}: parameter '{name}' has an unreadable value ({exc})"
+            ) from exc
     return Policy(in_force_on=as_of, **values)  # type: ignore[arg-type]
 
 

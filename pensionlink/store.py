@@ -54,6 +54,7 @@ FINDING_TABLES = (
     "rejected_rows",
     "source_quality",
     "review_queue",
+    "agency_disagreements",
 )
 HISTORY_TABLES = (
     "deaths_to_deregister",
@@ -62,6 +63,7 @@ HISTORY_TABLES = (
     "coverage_by_area",
     "duplicate_enrollment",
     "source_quality",
+    "agency_disagreements",
 )
 
 
@@ -152,6 +154,8 @@ class Warehouse:
                 if table not in FINDING_TABLES:
                     raise ValueError(f"unknown table {table}")
                 incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
+                if table == "agency_disagreements":
+                    incoming = self._with_first_seen(incoming, run_id, repeated)
                 self.con.register("incoming", incoming.to_arrow())
                 if not backfill:
                     self.con.execute(f"DELETE FROM {table}")
@@ -189,6 +193,26 @@ class Warehouse:
             "SELECT max(as_of) FROM runs WHERE status = 'published'"
         ).fetchone()
         return latest is not None and run["as_of"][0] < latest
+
+    def _with_first_seen(
+        self, incoming: pl.DataFrame, run_id: str, repeated: list[str]
+    ) -> pl.DataFrame:
+        """`first_seen_run` of each disagreement: the earliest published run whose history
+        has the same person and kind (tonight's run when none has; runs this one
+        replaces do not count), so it stays the same night after night."""
+        seen = self.frame(
+            "SELECT h.citizen_id, h.kind, arg_min(h.run_id, r.started_at) AS first_seen_run "
+            "FROM agency_disagreements_history h JOIN runs r USING (run_id) "
+            "WHERE r.status = 'published' AND NOT list_contains(?::VARCHAR[], h.run_id) "
+            "GROUP BY h.citizen_id, h.kind",
+            [repeated],
+        )
+        keys = ["citizen_id", "kind"]
+        earlier = seen.cast({"citizen_id": pl.String, "kind": pl.String})
+        out = incoming.drop("first_seen_run", strict=False).join(
+            earlier, on=keys, how="left", nulls_equal=True
+        )
+        return out.with_columns(pl.col("first_seen_run").fill_null(pl.lit(run_id)))
 
     def audit_trail(self, since: object | None = None) -> pl.DataFrame:
         """Every run, review decision and accepted delivery, with who and when (处理记录),

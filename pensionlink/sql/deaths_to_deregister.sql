@@ -38,3 +38,5 @@ COMMENT ON COLUMN deaths_to_deregister.account_balance IS '个人账户余额（
 COMMENT ON COLUMN deaths_to_deregister.net_to_heirs IS '抵扣后应支付给法定领取人（元）';
 COMMENT ON COLUMN deaths_to_deregister.to_recover IS '抵扣后仍需追回（元）';
 COMMENT ON COLUMN deaths_to_deregister.run_id IS '批次号';
+-- Issue 13: a status history that contradicts itself gives the status 'unknown'.
+COMMENT ON COLUMN deaths_to_deregister.status_at_death IS '死亡时参保状态（unknown：变更记录前后矛盾，无法确定）';

@@ -21,3 +21,9 @@ ALTER TABLE duplicate_funeral_benefits ADD COLUMN IF NOT EXISTS township VARCHAR
 ALTER TABLE duplicate_funeral_benefits ADD COLUMN IF NOT EXISTS village VARCHAR;
 COMMENT ON COLUMN duplicate_funeral_benefits.township IS '乡镇街道（参保登记，缺失时取户籍）';
 COMMENT ON COLUMN duplicate_funeral_benefits.village IS '村社区（参保登记，缺失时取户籍）';
+-- Added for issue 13: a finding that depends on a status history that contradicts itself
+-- is not asserted; it is listed for review with its reason and nothing to recover.
+ALTER TABLE duplicate_funeral_benefits ADD COLUMN IF NOT EXISTS decision VARCHAR;
+ALTER TABLE duplicate_funeral_benefits ADD COLUMN IF NOT EXISTS reason VARCHAR;
+COMMENT ON COLUMN duplicate_funeral_benefits.decision IS '处理意见：confirmed 确认追回 / review 人工核实（死亡时参保状态无法确定，暂不追回，应追回金额为0）';
+COMMENT ON COLUMN duplicate_funeral_benefits.reason IS '需核实原因（如变更记录前后矛盾）';

@@ -40,3 +40,6 @@ COMMENT ON COLUMN source_quality.expectations IS '数据校验规则数 expectat
 COMMENT ON COLUMN source_quality.expectations_failed IS '未通过的校验规则数 expectations failed';
 COMMENT ON COLUMN source_quality.expectation_failures IS '未通过的校验规则（不含原始值） failed expectations, without values';
 COMMENT ON COLUMN source_quality.run_id IS '运行编号 run';
+-- Added for issue 13: status histories that do not hold together (status_changes only).
+ALTER TABLE source_quality ADD COLUMN IF NOT EXISTS inconsistent_histories BIGINT;
+COMMENT ON COLUMN source_quality.inconsistent_histories IS '变更记录前后矛盾的人数（仅参保状态变更来源） people whose status history contradicts itself';

@@ -135,17 +135,46 @@ def test_contradicted_or_uncertain_deaths_go_to_review(extra, expected):
     assert expected in row["reason"]
 
 
-def test_single_funeral_record_is_not_enough():
-    n = night(
-        resident_roster=[roster()],
-        funeral=[{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-03-15")}],
-    )
+def medical_dead(pid=A, date="2026-03-15", name="金顺姬", method="id"):
+    return {
+        "citizen_id": pid,
+        "name": name,
+        "status": "终止参保",
+        "end_date": D(date),
+        "end_reason": "死亡",
+        "link_method": method,
+    }
+
+
+def test_cremation_record_on_the_id_confirms_alone_medical_insurance_never_does():
+    funeral = [{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-03-15")}]
+    n = night(resident_roster=[roster()], funeral=funeral)
     row = one(deaths_to_deregister(n, AS_OF, POLICY))
-    assert row["decision"] == "review" and "仅民政火化记录一个来源" in row["reason"]
+    assert (row["decision"], row["reason"], row["evidence"]) == ("confirmed", None, ["funeral"])
+    alone = night(resident_roster=[roster()], medical_enrollment=[medical_dead()])
+    row = one(deaths_to_deregister(alone, AS_OF, POLICY))
+    assert row["decision"] == "review"
+    assert "仅医保终止参保一个来源报告死亡" in row["reason"]
+    assert "不足以确认（需公安户籍、死亡医学证明或民政火化记录）" in row["reason"]
+    # A cremation record matched on name and date only establishes nothing.
+    by_name = night(
+        resident_roster=[roster()],
+        funeral=[{**funeral[0], "link_method": "attributes"}],
+    )
+    row = one(deaths_to_deregister(by_name, AS_OF, POLICY))
+    assert row["decision"] == "review" and "身份证号未核实" in row["reason"]
+    # Every other safeguard stays: a name that disagrees, a later visit.
+    renamed = night(resident_roster=[roster()], funeral=[{**funeral[0], "name": "朴英哲"}])
+    assert one(deaths_to_deregister(renamed, AS_OF, POLICY))["decision"] == "review"
+    visited = night(
+        resident_roster=[roster()],
+        funeral=funeral,
+        visits=[{"citizen_id": A, "visit_date": D("2026-04-01")}],
+    )
+    assert one(deaths_to_deregister(visited, AS_OF, POLICY))["decision"] == "review"
 
 
 def test_name_matched_certificate_corroborates_but_never_establishes_a_death():
-    funeral = [{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-03-15")}]
     n = night(
         resident_roster=[roster()],
         hukou=[hukou_dead()],
@@ -156,10 +185,12 @@ def test_name_matched_certificate_corroborates_but_never_establishes_a_death():
     row = one(deaths_to_deregister(alone, AS_OF, POLICY))
     assert row["decision"] == "review" and "身份证号未核实" in row["reason"]
     weak = night(
-        resident_roster=[roster()], funeral=funeral, death_certificates=[cert(method="attributes")]
+        resident_roster=[roster()],
+        medical_enrollment=[medical_dead()],
+        death_certificates=[cert(method="attributes")],
     )
     row = one(deaths_to_deregister(weak, AS_OF, POLICY))
-    assert row["decision"] == "review" and "身份证号核实的仅民政火化记录一个来源" in row["reason"]
+    assert row["decision"] == "review" and "身份证号核实的仅医保终止参保一个来源" in row["reason"]
 
 
 def test_earlier_visit_and_homophone_name_do_not_block_confirmation():
