@@ -8,7 +8,7 @@ holds a whole ID.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -54,6 +54,24 @@ FROM per_run
 QUALIFY row_number() OVER (PARTITION BY as_of, township ORDER BY finished_at DESC) = 1
 ORDER BY as_of, township
 """
+DISAGREEMENTS = """
+SELECT * EXCLUDE (run_id) FROM {agency_disagreements}
+ORDER BY township, village, name, kind
+"""
+HAS_DISAGREEMENTS = (
+    "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'agency_disagreements'"
+)
+DISAGREEMENT_SCHEMA = {
+    "citizen_id": pl.String,
+    "name": pl.String,
+    "township": pl.String,
+    "village": pl.String,
+    "kind": pl.String,
+    "agencies": pl.List(pl.String),
+    "details": pl.String,
+    "ask": pl.String,
+    "first_seen_run": pl.String,
+}
 QUALITY = """
 SELECT agency, title, source, stale, note, rows_read, rows_rejected,
        ids_valid, ids_repaired, ids_invalid, ids_mangled, ids_empty,
@@ -83,6 +101,9 @@ class ReportData:
     coverage: pl.DataFrame
     coverage_trend: pl.DataFrame
     quality: pl.DataFrame
+    disagreements: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DISAGREEMENT_SCHEMA)
+    )
 
     @property
     def townships(self) -> list[str]:
@@ -90,7 +111,13 @@ class ReportData:
         names = pl.concat(
             [
                 f.select("township")
-                for f in (self.coverage, self.deaths, self.uninsured, self.funeral)
+                for f in (
+                    self.coverage,
+                    self.deaths,
+                    self.uninsured,
+                    self.funeral,
+                    self.disagreements,
+                )
             ]
         )["township"]
         return sorted(names.drop_nulls().unique().to_list())
@@ -105,6 +132,7 @@ class ReportData:
             funeral=self.funeral.filter(keep),
             coverage=self.coverage.filter(keep),
             coverage_trend=self.coverage_trend.filter(keep),
+            disagreements=self.disagreements.filter(keep),
         )
 
 
@@ -145,4 +173,18 @@ def load_report_data(warehouse: Warehouse, run_id: str | None = None) -> ReportD
         coverage=read(COVERAGE),
         coverage_trend=warehouse.frame(COVERAGE_TREND, [run["as_of"]]),
         quality=read(QUALITY),
+        disagreements=_disagreements(warehouse, params[0] if params else None).with_columns(masked),
     )
+
+
+def _disagreements(warehouse: Warehouse, run_id: str | None) -> pl.DataFrame:
+    """The night's agency disagreements — the live table, or one run's rows of its
+    history (none in a database from before the table)."""
+    if not warehouse.frame(HAS_DISAGREEMENTS)["n"][0]:
+        return pl.DataFrame(schema=DISAGREEMENT_SCHEMA)
+    if run_id is None:
+        query, params = DISAGREEMENTS.format(agency_disagreements="agency_disagreements"), []
+    else:
+        history = "(SELECT * FROM agency_disagreements_history WHERE run_id = ?)"
+        query, params = DISAGREEMENTS.format(agency_disagreements=history), [run_id]
+    return warehouse.frame(query, params).cast(DISAGREEMENT_SCHEMA)

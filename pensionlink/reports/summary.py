@@ -25,7 +25,7 @@ import polars as pl
 from markupsafe import Markup
 
 from pensionlink.reports.data import ReportData
-from pensionlink.reports.labels import CATEGORY, DECISION, FUNERAL_KIND
+from pensionlink.reports.labels import CATEGORY, DECISION, DISAGREEMENT_KIND, FUNERAL_KIND
 
 __all__ = ["render_summary"]
 
@@ -75,6 +75,7 @@ def render_summary(data: ReportData) -> str:
         "uninsured": _uninsured_section(data.uninsured, townships),
         "deaths": _deaths_section(data.deaths, townships),
         "funeral": _funeral_section(data.funeral),
+        "disagreements": _disagreements_section(data.disagreements),
         "quality": _quality_section(data.quality),
         "chart_data": _chart_json(coverage, trend),
     }
@@ -476,9 +477,15 @@ def _death_totals(label: str, part: pl.DataFrame) -> dict[str, Any]:
 
 
 def _funeral_section(funeral: pl.DataFrame) -> dict[str, Any]:
+    review = (
+        funeral.filter(pl.col("decision") == "review")
+        if "decision" in funeral.columns
+        else funeral.clear()
+    )
+    asserted = funeral.join(review, on=funeral.columns, how="anti") if review.height else funeral
     kinds = []
     for code in (*FUNERAL_KIND, *sorted(set(funeral["kind"].drop_nulls()) - set(FUNERAL_KIND))):
-        part = funeral.filter(pl.col("kind") == code)
+        part = asserted.filter(pl.col("kind") == code)
         kinds.append(
             {
                 "label": FUNERAL_KIND.get(code, code),
@@ -486,11 +493,45 @@ def _funeral_section(funeral: pl.DataFrame) -> dict[str, Any]:
                 "amount": _money(_dsum(part, "amount_to_recover")),
             }
         )
+    if review.height:
+        kinds.append(
+            {
+                "label": "人工核实：死亡时参保状态无法确定（暂不追回）",
+                "count": _int(review.height),
+                "amount": _money(_dsum(review, "amount_to_recover")),
+            }
+        )
     return {
         "kinds": kinds,
         "count": _int(funeral.height),
         "amount": _money(_dsum(funeral, "amount_to_recover")),
     }
+
+
+def _disagreements_section(disagreements: pl.DataFrame) -> dict[str, Any]:
+    """Counts per kind and per agency named (a row names two or more agencies)."""
+    present = set(disagreements["kind"].drop_nulls())
+    codes = [c for c in DISAGREEMENT_KIND if c in present] + sorted(
+        present - set(DISAGREEMENT_KIND)
+    )
+    kinds = []
+    for code in codes:
+        part = disagreements.filter(pl.col("kind") == code)
+        kinds.append(
+            {
+                "label": DISAGREEMENT_KIND.get(code, code),
+                "code": code,
+                "count": _int(part.height),
+                "agencies": "、".join(part["agencies"].explode().drop_nulls().unique().sort()),
+            }
+        )
+    named = disagreements["agencies"].explode().drop_nulls()
+    counts = named.value_counts(sort=True).to_dicts() if named.len() else []
+    agencies = [
+        {"agency": c["agencies"], "count": _int(c["count"])}
+        for c in sorted(counts, key=lambda c: (-c["count"], c["agencies"]))
+    ]
+    return {"kinds": kinds, "agencies": agencies, "count": _int(disagreements.height)}
 
 
 # ---------------------------------------------------------------- quality

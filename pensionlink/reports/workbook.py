@@ -1,9 +1,9 @@
 """One spreadsheet per township (乡镇核查表) for the staff who act on the findings.
 
-Four sheets — 待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率 — each a plain table with
-Chinese headers, the header row frozen, filters on, widths set to the content, money as
-numbers with two decimals and a 合计 row below the table (after one empty row, so
-sorting and filtering never move it). IDs arrive masked (前6后4) from `ReportData`.
+Five sheets — 待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率, 数据不一致 — each a plain
+table with Chinese headers, the header row frozen, filters on, widths set to the content,
+money as numbers with two decimals and a 合计 row below the table (after one empty row,
+so sorting and filtering never move it). IDs arrive masked (前6后4) from `ReportData`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ import polars as pl
 import xlsxwriter
 
 from pensionlink.reports.data import ReportData
-from pensionlink.reports.labels import CATEGORY, DECISION, EVIDENCE, FUNERAL_KIND, SCHEME
+from pensionlink.reports.labels import (
+    CATEGORY,
+    DECISION,
+    DISAGREEMENT_KIND,
+    EVIDENCE,
+    FUNERAL_DECISION,
+    FUNERAL_KIND,
+    SCHEME,
+)
 
 __all__ = ["SHEETS", "write_township_workbook"]
 
@@ -70,6 +78,8 @@ FUNERAL_COLUMNS = (
     Column("kind_text", "问题类型"),
     Column("payments_text", "涉及发放记录"),
     Column("amount_to_recover", "应追回金额（元）", "money", total=True),
+    Column("decision_text", "处理意见"),
+    Column("reason", "需核实原因"),
 )
 COVERAGE_COLUMNS = (
     Column("village", "村社区"),
@@ -78,12 +88,23 @@ COVERAGE_COLUMNS = (
     Column("uninsured_eligible", "应保未保", "int", total=True),
     Column("coverage_rate", "参保率", "rate"),
 )
+DISAGREEMENT_COLUMNS = (
+    Column("village", "村社区"),
+    Column("name", "姓名"),
+    Column("citizen_id", "公民身份号码"),
+    Column("kind_text", "不一致类型"),
+    Column("agencies_text", "涉及部门"),
+    Column("details", "具体情况"),
+    Column("ask", "需协调事项"),
+    Column("first_seen_run", "首次发现批次"),
+)
 #: sheet name → its columns, in the order the sheets appear.
 SHEETS = {
     "待注销人员": DEATH_COLUMNS,
     "应保未保人员": UNINSURED_COLUMNS,
     "丧葬补助金核查": FUNERAL_COLUMNS,
     "覆盖率": COVERAGE_COLUMNS,
+    "数据不一致": DISAGREEMENT_COLUMNS,
 }
 FORMATS = {
     "text": {},
@@ -133,11 +154,22 @@ def _sheet_frames(data: ReportData) -> dict[str, pl.DataFrame]:
         kind_text=pl.col("kind").replace(FUNERAL_KIND),
         payments_text=pl.col("payments").map_elements(_payments_text, return_dtype=pl.String),
     )
+    funeral = funeral.with_columns(
+        decision_text=pl.col("decision").replace(FUNERAL_DECISION)
+        if "decision" in funeral.columns
+        else pl.lit(FUNERAL_DECISION["confirmed"]),
+        reason=pl.col("reason") if "reason" in funeral.columns else pl.lit(None, pl.String),
+    )
+    disagreements = data.disagreements.with_columns(
+        kind_text=pl.col("kind").replace(DISAGREEMENT_KIND),
+        agencies_text=pl.col("agencies").list.join("、"),
+    )
     return {
         "待注销人员": deaths,
         "应保未保人员": uninsured,
         "丧葬补助金核查": funeral,
         "覆盖率": data.coverage,
+        "数据不一致": disagreements,
     }
 
 
