@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from findings.deaths import deaths_to_deregister
-from pensionlink.settings import load_policy
+from pensionlink.settings import BUNDLED_POLICY, load_policy
 from tests.findings.night_frames import D, monthly, night
 
 AS_OF = D("2026-11-28")
@@ -298,3 +298,84 @@ def test_death_before_the_hukou_birth_date_is_never_confirmed(birth, decision):
     row = one(deaths_to_deregister(n, AS_OF, POLICY))
     assert row["decision"] == decision
     assert (row["reason"] == "死亡日期早于出生日期") is (decision == "review")
+
+
+def test_contradictory_history_gives_unknown_status_and_review():
+    # 待遇领取 → 暂停 dated after the record's 暂停 → 终止, and the roster says 暂停.
+    steps = [
+        ("待遇领取", "暂停", "2026-01-10"),
+        ("暂停", "终止", "2026-04-01"),
+        ("待遇领取", "暂停", "2026-05-01"),
+    ]
+    n = night(
+        resident_roster=[roster(status="暂停")],
+        hukou=[hukou_dead()],
+        death_certificates=[cert()],
+        status_changes=[
+            {"pension_no": "P1", "status_before": b, "status_after": a, "changed_date": D(d)}
+            for b, a, d in steps
+        ],
+    )
+    row = one(deaths_to_deregister(n, AS_OF, POLICY))
+    assert row["status_at_death"] == "unknown"
+    assert row["decision"] == "review" and "变更记录前后矛盾" in row["reason"]
+    assert "死亡时参保状态无法确定" in row["reason"]
+
+
+def test_roster_termination_for_death_lists_nobody_for_deregistration():
+    termination = {
+        "pension_no": "P1",
+        "status_before": "待遇领取",
+        "status_after": "终止",
+        "changed_date": D("2026-02-17"),
+        "reason": "死亡",
+    }
+    n = night(resident_roster=[roster(status="终止")], status_changes=[termination])
+    assert deaths_to_deregister(n, AS_OF, POLICY).is_empty()
+    # Even with hukou 死亡 beside it: the roster record is terminated already.
+    both = night(
+        resident_roster=[roster(status="终止")], status_changes=[termination], hukou=[hukou_dead()]
+    )
+    assert deaths_to_deregister(both, AS_OF, POLICY).is_empty()
+
+
+def test_a_policy_file_decides_which_sources_confirm(tmp_path):
+    n = night(resident_roster=[roster()], medical_enrollment=[medical_dead()])
+    assert one(deaths_to_deregister(n, AS_OF, POLICY))["decision"] == "review"
+    text = BUNDLED_POLICY.read_text(encoding="utf-8")
+    assert 'value = [["hukou"], ["death_certificates"], ["funeral"]]' in text
+    lenient = tmp_path / "policy.toml"
+    lenient.write_text(
+        text.replace(
+            'value = [["hukou"], ["death_certificates"], ["funeral"]]',
+            'value = [["hukou"], ["death_certificates"], ["funeral"], ["medical_enrollment"]]',
+        ),
+        encoding="utf-8",
+    )
+    policy = load_policy(AS_OF, lenient)
+    assert ("medical_enrollment",) in policy.death_confirmation
+    row = one(deaths_to_deregister(n, AS_OF, policy))
+    assert (row["decision"], row["reason"]) == ("confirmed", None)
+    # The other safeguards stay: a later visit still sends it to review.
+    seen = night(
+        resident_roster=[roster()],
+        medical_enrollment=[medical_dead()],
+        visits=[{"citizen_id": A, "visit_date": D("2026-04-01")}],
+    )
+    assert one(deaths_to_deregister(seen, AS_OF, policy))["decision"] == "review"
+    # The rule before issue 13: a cremation record needed a second source.
+    strict = tmp_path / "strict.toml"
+    strict.write_text(
+        text.replace(
+            'value = [["hukou"], ["death_certificates"], ["funeral"]]',
+            'value = [["hukou"], ["death_certificates"], ["funeral", "medical_enrollment"]]',
+        ),
+        encoding="utf-8",
+    )
+    funeral = night(
+        resident_roster=[roster()],
+        funeral=[{"citizen_id": A, "name": "金顺姬", "death_date": D("2026-03-15")}],
+    )
+    row = one(deaths_to_deregister(funeral, AS_OF, load_policy(AS_OF, strict)))
+    assert row["decision"] == "review"
+    assert "需公安户籍、死亡医学证明或民政火化记录+医保终止参保" in row["reason"]

@@ -108,3 +108,80 @@ def test_fuxu_and_resident_subsidy_is_a_duplicate_of_the_other_scheme():
     assert kinds(out) == {("f", "duplicate_other_scheme"): Decimal("600.00")}
     schemes = [p["scheme"] for p in out.row(0, named=True)["payments"]]
     assert schemes == [RES, "一次性抚恤金"]
+
+
+def changes(no, *steps):
+    """(before, after, date, reason) steps of one pension number."""
+    return [
+        {
+            "pension_no": no,
+            "status_before": before,
+            "status_after": after,
+            "changed_date": D(day),
+            "reason": reason,
+        }
+        for before, after, day, reason in steps
+    ]
+
+
+def test_contributor_known_dead_only_to_the_roster_is_still_ineligible():
+    # No death date: the roster's termination for death (2026-02-17) is the only record.
+    # Every status in force before it was 参保缴费: a contributor who never received.
+    n = night(
+        resident_roster=[{"citizen_id": "g", "pension_no": "P7", "status": "终止"}],
+        hukou=[{"citizen_id": "g", "hukou_status": "正常"}],
+        status_changes=changes("P7", ("参保缴费", "终止", "2026-02-17", "死亡")),
+        funeral_subsidies=[subsidy("g", "P7", "2026-03-01")],
+    )
+    out = duplicate_funeral_benefits(n)
+    assert kinds(out) == {("g", "ineligible_suspended"): Decimal("600.00")}
+    assert out["decision"].to_list() == ["confirmed"]
+
+
+def test_pensioner_known_dead_only_to_the_roster_is_not_judged_without_a_date():
+    # Received until suspended for missed certification, then terminated for death: the
+    # death may have come before the suspension (subsidy due) or after (not due).
+    n = night(
+        resident_roster=[{"citizen_id": "h", "pension_no": "P8", "status": "终止"}],
+        hukou=[{"citizen_id": "h", "hukou_status": "正常"}],
+        status_changes=changes(
+            "P8",
+            ("参保缴费", "待遇领取", "2020-01-01", None),
+            ("待遇领取", "暂停", "2025-10-01", "未按时认证"),
+            ("暂停", "终止", "2026-02-17", "死亡"),
+        ),
+        funeral_subsidies=[subsidy("h", "P8", "2026-03-01")],
+    )
+    assert duplicate_funeral_benefits(n).is_empty()
+
+
+def test_contradictory_history_goes_to_review_not_to_a_clawback():
+    # Read naively, the history says 暂停 at death (2026-05-10) → ineligible_suspended. But
+    # a 待遇领取 → 暂停 dated after the record's 暂停 → 终止 makes the history a guess.
+    steps = (
+        ("待遇领取", "暂停", "2026-01-02", "未按时认证"),
+        ("暂停", "终止", "2026-06-01", "死亡"),
+        ("待遇领取", "暂停", "2026-07-01", "未按时认证"),
+    )
+    n = night(
+        resident_roster=[{"citizen_id": "k", "pension_no": "P9", "status": "暂停"}],
+        hukou=[{"citizen_id": "k", "hukou_status": "死亡", "death_date": D("2026-05-10")}],
+        status_changes=changes("P9", *steps),
+        funeral_subsidies=[subsidy("k", "P9", "2026-06-01")],
+    )
+    row = duplicate_funeral_benefits(n).row(0, named=True)
+    assert (row["kind"], row["decision"]) == ("ineligible_suspended", "review")
+    assert row["amount_to_recover"] == Decimal("0.00")
+    assert row["reason"].startswith("变更记录前后矛盾")
+    # The same history without the contradiction is asserted, 600.00 to recover.
+    held = dict(n)
+    held["status_changes"] = night(status_changes=changes("P9", *steps[:2]))["status_changes"]
+    held["resident_roster"] = night(
+        resident_roster=[{"citizen_id": "k", "pension_no": "P9", "status": "终止"}]
+    )["resident_roster"]
+    row = duplicate_funeral_benefits(held).row(0, named=True)
+    assert (row["kind"], row["decision"], row["amount_to_recover"]) == (
+        "ineligible_suspended",
+        "confirmed",
+        Decimal("600.00"),
+    )

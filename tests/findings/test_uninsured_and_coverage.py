@@ -172,3 +172,40 @@ def test_people_whose_insurance_is_unknown_are_not_told_to_enrol():
     base = coverage_by_area(NIGHT, AS_OF, POLICY)
     assert coverage["residents_16_plus"].sum() == base["residents_16_plus"].sum() - 2
     assert coverage["insured"].sum() == base["insured"].sum()
+
+
+def test_a_death_known_only_to_the_roster_is_not_a_living_resident():
+    # 社保局 terminated the record because the person died; the hukou still says 正常.
+    n = night(
+        hukou=[person("gone", "1950-05-01"), person("left", "1950-05-01")],
+        resident_roster=[
+            {"citizen_id": "gone", "pension_no": "P1", "status": "终止"},
+            {"citizen_id": "left", "pension_no": "P2", "status": "终止"},
+        ],
+        status_changes=[
+            {
+                "pension_no": "P1",
+                "status_before": "参保缴费",
+                "status_after": "终止",
+                "changed_date": D("2026-02-17"),
+                "reason": "死亡",
+            },
+            {
+                "pension_no": "P2",
+                "status_before": "参保缴费",
+                "status_after": "终止",
+                "changed_date": D("2026-02-17"),
+                "reason": "本人申请终止",
+            },
+        ],
+    )
+    out = uninsured_eligible(n, AS_OF, POLICY)
+    assert out["citizen_id"].to_list() == ["left"]  # not "gone": dead by the bureau's record
+    cov = coverage_by_area(n, AS_OF, POLICY).row(0, named=True)
+    assert (cov["residents_16_plus"], cov["insured"], cov["uninsured_eligible"]) == (1, 0, 1)
+    # A visit on the person's own ID after the termination: alive, and uninsured again.
+    seen = {
+        **n,
+        "visits": night(visits=[{"citizen_id": "gone", "visit_date": D("2026-05-01")}])["visits"],
+    }
+    assert set(uninsured_eligible(seen, AS_OF, POLICY)["citizen_id"]) == {"gone", "left"}

@@ -70,3 +70,36 @@ def test_file_without_operational_parameters_takes_the_bundled_ones(tmp_path, ca
     f.write_text(POLICY + '[basic_pension]\nvalues = [{ from = 2027-01-01, value = "150" }]\n')
     with pytest.raises(PolicyError, match="basic_pension"):
         load_policy(dt.date(2026, 11, 28), f)
+
+
+def test_death_confirmation_bundled_fallback_and_bad_values(tmp_path, caplog):
+    bundled = load_policy(dt.date(2026, 11, 28)).death_confirmation
+    assert bundled == (("hukou",), ("death_certificates",), ("funeral",))
+    f = tmp_path / "policy.toml"
+    f.write_text(POLICY, encoding="utf-8")  # written before the parameter existed
+    assert load_policy(dt.date(2026, 11, 28), f).death_confirmation == bundled
+    assert "death_confirmation" in caplog.text
+    dated = (
+        POLICY
+        + "[death_confirmation]\nvalues = [\n"
+        + '  { from = 2021-01-01, value = [["hukou"]] },\n'
+        + '  { from = 2027-01-01, value = [["hukou"], ["funeral", "medical_enrollment"]] },\n]\n'
+    )
+    f.write_text(dated, encoding="utf-8")
+    assert load_policy(dt.date(2026, 12, 31), f).death_confirmation == (("hukou",),)
+    assert load_policy(dt.date(2027, 1, 1), f).death_confirmation[1] == (
+        "funeral",
+        "medical_enrollment",
+    )
+    f.write_text(
+        POLICY + '[death_confirmation]\nvalues = [{ from = 2021-01-01, value = [["hukuo"]] }]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match=r"death_confirmation.*hukuo"):
+        load_policy(dt.date(2026, 11, 28), f)
+    f.write_text(
+        POLICY + '[death_confirmation]\nvalues = [{ from = 2021-01-01, value = "hukou" }]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match="death_confirmation"):
+        load_policy(dt.date(2026, 11, 28), f)
