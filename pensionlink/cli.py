@@ -194,6 +194,7 @@ def _print_summary(s: dict, db: Path) -> None:
         f"  丧葬补助金核查 funeral findings: {s['funeral_findings']} "
         f"(to recover {s['funeral_to_recover']} yuan)",
         f"  重复参保 duplicate enrollment: {s['duplicate_enrollment']}",
+        f"  数据不一致 agency disagreements: {s.get('agency_disagreements', 0)}",
         f"  rows rejected: {s['rows_rejected']}"
         + (f"; stale sources: {', '.join(s['stale_sources'])}" if s["stale_sources"] else ""),
         "  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in s["stages"].items()),

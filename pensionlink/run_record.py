@@ -120,6 +120,9 @@ def summarise(run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> dict:
         "funeral_findings": funeral.height,
         "funeral_to_recover": str(funeral["amount_to_recover"].sum()) if funeral.height else "0",
         "duplicate_enrollment": tables["duplicate_enrollment"].height,
+        "agency_disagreements": tables["agency_disagreements"].height
+        if "agency_disagreements" in tables
+        else 0,
         "rows_rejected": sum(s["rows_rejected"] or 0 for s in sources),
         "stale_sources": [s["source"] for s in sources if s["stale"]],
         "not_read": [
