@@ -5,7 +5,9 @@ must be one chain: sorted by date, each change's 变更前状态 is the previous
 变更后状态 (an empty 变更前状态 is unreported, not a contradiction), every change has a
 date, and the roster's current 参保状态 is the last change's 变更后状态. Changes on the
 same day may come in any order in the file: they hold together when some order of them
-continues the chain. A history that does not hold together gives status `unknown` at
+continues the chain. A record starts in 参保缴费 or 待遇领取 (enrolled past benefit age), so
+a first change from 暂停 or 终止 has lost the change that led there. A history that does
+not hold together gives status `unknown` at
 death: what depends on it goes to review, never to a clawback (RULES.md §1).
 """
 
@@ -18,6 +20,7 @@ import polars as pl
 __all__ = ["CONTRADICTORY", "history_problems"]
 
 CONTRADICTORY = "变更记录前后矛盾"
+START_STATES = ("参保缴费", "待遇领取")  # the states a roster record can start in
 _SCHEMA = {"pension_no": pl.String, "history_problem": pl.String}
 _MAX_SAME_DAY = 6  # more changes than this on one day are not searched for an order
 
@@ -107,6 +110,19 @@ def history_problems(roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
     broken = chains.filter("broken").select(
         "pension_no", problem=pl.lit("变更前状态与上一次变更后状态不符或日期顺序矛盾")
     )
+    first_day = dated.filter(
+        pl.col("changed_date") == pl.col("changed_date").min().over("pension_no")
+    )
+    unstarted = (
+        first_day.group_by("pension_no")
+        .agg(
+            # some change of the first day starts from a state a record can start in
+            _starts=pl.col("status_before").is_in(START_STATES).any(),
+            _known=pl.col("status_before").is_not_null().all(),
+        )
+        .filter(~pl.col("_starts") & pl.col("_known"))
+        .select("pension_no", problem=pl.lit("首次变更前状态为暂停或终止，缺少此前的变更记录"))
+    )
     current = (
         roster.filter(pl.col("pension_no").is_not_null())
         .unique("pension_no", keep="first")
@@ -119,7 +135,7 @@ def history_problems(roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
         )
     )
     return (
-        pl.concat([undated, broken, current])
+        pl.concat([undated, broken, unstarted, current])
         .group_by("pension_no", maintain_order=True)
         .agg(history_problem=pl.col("problem").unique(maintain_order=True).str.join("；"))
         .cast(_SCHEMA)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from findings.status_at_death import ever_receiving, status_at_death
-from findings.status_history import history_problems
+from findings.status_history import START_STATES, history_problems
 from tests.findings.night_frames import D, frame
 
 STATES = ("参保缴费", "待遇领取", "暂停", "终止")
@@ -101,6 +101,21 @@ def test_missing_date_and_unreported_before_state():
     assert got == {"P1": "变更日期缺失"}
 
 
+def test_a_history_that_starts_suspended_has_lost_a_change():
+    # A record starts in 参保缴费 or 待遇领取; a first recorded change from 暂停 means the
+    # change into 暂停 is missing, and the status before it cannot be known.
+    got = problems(
+        [roster("P1", "待遇领取"), roster("P2", "待遇领取"), roster("P3", "参保缴费")],
+        [
+            change("P1", "暂停", "待遇领取", "2025-09-03", "资格认证通过"),
+            change("P2", "待遇领取", "暂停", "2025-01-03"),
+            change("P2", "暂停", "待遇领取", "2025-09-03", "资格认证通过"),
+            change("P3", None, "参保缴费", "2025-09-03"),  # unreported: not a contradiction
+        ],
+    )
+    assert got == {"P1": "首次变更前状态为暂停或终止，缺少此前的变更记录"}
+
+
 def test_unknown_status_where_the_history_contradicts_itself():
     rows = [roster("P1", "暂停"), roster("P2", "暂停")]
     changes = [
@@ -149,7 +164,8 @@ def test_ever_receiving_up_to_the_latest_date_of_death():
 @st.composite
 def chains(draw):
     n = draw(st.integers(1, 6))
-    states = [draw(st.sampled_from(STATES)) for _ in range(n + 1)]
+    states = [draw(st.sampled_from(START_STATES))]
+    states += [draw(st.sampled_from(STATES)) for _ in range(n)]
     gaps = [draw(st.integers(0, 400)) for _ in range(n)]
     day = dt.date(2015, 1, 1)
     rows = []
