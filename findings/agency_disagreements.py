@@ -25,9 +25,8 @@ import polars as pl
 from findings.death_evidence import ROSTER_TERMINATION, UNCERTAIN_METHODS
 from pensionlink.settings import Policy
 
-__all__ = ["COLUMNS", "KINDS", "agency_disagreements"]
+__all__ = ["COLUMNS", "KINDS", "SCHEMA", "agency_disagreements"]
 
-COLUMNS = ("citizen_id", "name", "township", "village", "kind", "agencies", "details", "ask")
 AGENCY = {
     "hukou": "公安局",
     "death_certificates": "卫健局",
@@ -73,7 +72,7 @@ KINDS = (
     "death_dates_disagree",
     "roster_terminated_before_death",
 )
-_SCHEMA = {
+SCHEMA = {
     "citizen_id": pl.String,
     "name": pl.String,
     "township": pl.String,
@@ -83,6 +82,7 @@ _SCHEMA = {
     "details": pl.String,
     "ask": pl.String,
 }
+COLUMNS = tuple(SCHEMA)
 
 
 def _says(source: pl.Expr, day: pl.Expr) -> pl.Expr:
@@ -211,7 +211,7 @@ def agency_disagreements(
     """The `agency_disagreements` rows of one night (without first_seen_run and run_id);
     `evidence` is the night's `death_evidence(linked)`."""
     if evidence.is_empty():
-        return pl.DataFrame(schema=_SCHEMA)
+        return pl.DataFrame(schema=SCHEMA)
     reports = _id_reports(evidence)
     hukou = linked["hukou"].filter(pl.col("person_id").is_not_null())
     alive = hukou.filter(pl.col("hukou_status") == "正常")["person_id"]
@@ -227,7 +227,7 @@ def agency_disagreements(
     return (
         _with_person(found, hukou, linked["resident_roster"])
         .select(COLUMNS)
-        .cast(_SCHEMA)
+        .cast(SCHEMA)
         .sort("township", "village", "citizen_id", "kind", nulls_last=True)
     )
 

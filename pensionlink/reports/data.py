@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from findings.agency_disagreements import SCHEMA as DISAGREEMENT_COLUMNS
 from matching.citizen_id import mask_citizen_id
 from pensionlink.store import Warehouse
 
@@ -61,17 +62,7 @@ ORDER BY township, village, name, kind
 HAS_DISAGREEMENTS = (
     "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'agency_disagreements'"
 )
-DISAGREEMENT_SCHEMA = {
-    "citizen_id": pl.String,
-    "name": pl.String,
-    "township": pl.String,
-    "village": pl.String,
-    "kind": pl.String,
-    "agencies": pl.List(pl.String),
-    "details": pl.String,
-    "ask": pl.String,
-    "first_seen_run": pl.String,
-}
+DISAGREEMENT_SCHEMA = {**DISAGREEMENT_COLUMNS, "first_seen_run": pl.String}
 QUALITY = """
 SELECT agency, title, source, stale, note, rows_read, rows_rejected,
        ids_valid, ids_repaired, ids_invalid, ids_mangled, ids_empty,
