@@ -197,13 +197,14 @@ class Warehouse:
     def _with_first_seen(
         self, incoming: pl.DataFrame, run_id: str, repeated: list[str]
     ) -> pl.DataFrame:
-        """`first_seen_run` of each disagreement: the earliest published run whose history
-        has the same person and kind (tonight's run when none has; runs this one
-        replaces do not count), so it stays the same night after night."""
+        """`first_seen_run` of each disagreement: the earliest run (published or back-filled)
+        whose history has the same person and kind (tonight's run when none has; runs
+        this one replaces do not count), so it stays the same night after night."""
         seen = self.frame(
             "SELECT h.citizen_id, h.kind, arg_min(h.run_id, r.started_at) AS first_seen_run "
             "FROM agency_disagreements_history h JOIN runs r USING (run_id) "
-            "WHERE r.status = 'published' AND NOT list_contains(?::VARCHAR[], h.run_id) "
+            "WHERE r.status IN ('published', 'backfilled') "
+            "AND NOT list_contains(?::VARCHAR[], h.run_id) "
             "GROUP BY h.citizen_id, h.kind",
             [repeated],
         )
