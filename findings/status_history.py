@@ -123,16 +123,26 @@ def history_problems(roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
         .filter(~pl.col("_starts") & pl.col("_known"))
         .select("pension_no", problem=pl.lit("首次变更前状态为暂停或终止，缺少此前的变更记录"))
     )
-    current = (
+    mismatched = (
         roster.filter(pl.col("pension_no").is_not_null())
         .unique("pension_no", keep="first")
         .select("pension_no", "status")
         .join(chains.select("pension_no", "last_after"), on="pension_no", how="inner")
         .filter(pl.col("status") != pl.col("last_after"))
-        .select(
-            "pension_no",
-            problem=pl.format("当前参保状态{}与最后一次变更后状态{}不符", "status", "last_after"),
-        )
+    )
+    # The few texts are made in Python: polars 2.1's string formatting on these joined
+    # columns panicked now and then (binview index assertion) on the linked roster.
+    current = pl.DataFrame(
+        {
+            "pension_no": mismatched["pension_no"].to_list(),
+            "problem": [
+                f"当前参保状态{now}与最后一次变更后状态{last}不符"
+                for now, last in zip(
+                    mismatched["status"].to_list(), mismatched["last_after"].to_list(), strict=True
+                )
+            ],
+        },
+        schema={"pension_no": pl.String, "problem": pl.String},
     )
     return (
         pl.concat([undated, broken, unstarted, current])
