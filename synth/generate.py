@@ -250,6 +250,8 @@ DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精�
 FUXU_CATEGORIES = ("伤残军人", "在乡复员军人", "带病回乡退伍军人")
 STATUS = ("参保缴费", "待遇领取", "暂停", "终止")
 CONTRIB, RECEIVING, SUSPENDED, TERMINATED = 0, 1, 2, 3
+#: Status at death from a history that does not hold together (truth: review, no clawback).
+UNKNOWN = -2
 RESIDENT_SCHEME = "城乡居民基本养老保险"
 EMPLOYEE_SCHEME = "企业职工基本养老保险"
 
@@ -866,7 +868,9 @@ def _truth_deaths(p: People, life: Lives, at_death: dict, pay: dict) -> pl.DataF
     def only_dead(series: pl.Series) -> pl.Series:
         return series.set(pl.Series(~truly), None) if (~truly).any() else series
 
-    status_text = np.array(STATUS, dtype=object)[np.maximum(status, 0)]
+    status_text = np.where(
+        status == UNKNOWN, "unknown", np.array(STATUS, dtype=object)[np.maximum(status, 0)]
+    )
     return pl.DataFrame(
         {
             "citizen_id": p.cid[rows],
@@ -976,7 +980,7 @@ def _truth_funeral(p: People, life: Lives, at_death: dict, benefits: dict) -> pl
             rows.append((x, "duplicate_resident", (n_paid - 1) * RESIDENT_FUNERAL_SUBSIDY))
         if at_death["custody"][x]:
             kinds.append("ineligible_custody")
-        if at_death["status"][x] != RECEIVING:
+        if at_death["status"][x] not in (RECEIVING, UNKNOWN):
             kinds.append("ineligible_suspended")
         if other[x]:
             kinds.append("duplicate_other_scheme")
@@ -1195,8 +1199,9 @@ class _Renderer:
         pid = rng.permutation(np.flatnonzero(reports["funeral"]))
         death = reports["funeral_day"][pid]
         cremation = death + rng.integers(1, 5, len(pid))
-        ids = self.ids("funeral", pid)
-        relative = rng.random(len(pid)) < FUNERAL_RELATIVE_ID * self.noise
+        protect = reports.get("funeral_protect", np.zeros(p.n, bool))[pid]
+        ids = self.ids("funeral", pid, protect)
+        relative = (rng.random(len(pid)) < FUNERAL_RELATIVE_ID * self.noise) & ~protect
         ids[relative] = p.cid[self._relatives(pid[relative])]
         return _extract(
             "funeral",
@@ -1548,22 +1553,27 @@ def generate_night(
     Deterministic for (`people`, `seed`, `as_of`, `xlsx`, `noise`). `noise` multiplies every
     quirk rate. Returns a summary: rows per extract and per truth file, and seconds taken.
     """
+    from synth import patterns  # builds on this module's helpers (issue 13's patterns)
+
     t0 = time.perf_counter()
     out = Path(out)
     rng = np.random.default_rng(seed)
+    prng = np.random.default_rng([seed, 13])  # the patterns' own draws
     today = _day(as_of)
     p = _people(rng, int(people), today)
     life = _lives(rng, p)
     _status_history(rng, p, life)
+    patterns.certification_suspensions(prng, p, life, noise)
     _wrongly_dead(rng, p, life)
     pay = _payments(p, life)
     reports = _death_reports(rng, p, life)
+    roster_only = patterns.roster_only_deaths(prng, p, life, reports, noise)
 
     dead = life.death < NEVER
     status_at_death = np.full(p.n, -1)
     on_roster_dead = np.flatnonzero(life.roster & dead)
     status_at_death[on_roster_dead] = _status_on(life, on_roster_dead, life.death[on_roster_dead])
-    died_in_custody = _chance(rng, 0.03, life.roster & dead & (p.age >= 30))
+    died_in_custody = _chance(rng, 0.03, life.roster & dead & (p.age >= 30)) & ~roster_only
     custody = _custody(rng, p, life, died_in_custody)
     custody_at_death = np.zeros(p.n, bool)
     custody_at_death[on_roster_dead] = _in_custody(
@@ -1571,17 +1581,25 @@ def generate_night(
     )
     at_death = {"status": status_at_death, "custody": custody_at_death}
     benefits = _benefits(rng, p, life, at_death)
+    patterns.roster_only_subsidies(prng, p, life, at_death, benefits, roster_only)
     groups = _groups(rng, p, life)
     special = _special_groups(p, groups)
+    contradictions = patterns.contradict_histories(prng, p, life, roster_only, noise)
+    known = {
+        **at_death,
+        "status": patterns.truth_status_at_death(
+            life, status_at_death, roster_only, reports["funeral_protect"], contradictions
+        ),
+    }
 
     hukou_dead = reports["hukou"] | (life.wrongly_dead & life.false_by_hukou)
     resident, insured = _residents(p, life, hukou_dead)
     uninsured = resident & ~insured
     truth = {
-        "deaths_to_deregister": _truth_deaths(p, life, at_death, pay),
+        "deaths_to_deregister": _truth_deaths(p, life, known, pay),
         "never_confirm_dead": _truth_never_dead(p, life),
         "uninsured_eligible": _truth_uninsured(p, resident, insured, special),
-        "duplicate_funeral_benefits": _truth_funeral(p, life, at_death, benefits),
+        "duplicate_funeral_benefits": _truth_funeral(p, life, known, benefits),
         "coverage_by_area": _truth_coverage(p, resident, insured),
     }
 
@@ -1603,6 +1621,10 @@ def generate_night(
         "funeral_subsidies": r.funeral_subsidies(benefits["funeral_subsidies"]),
         "employee_roster": r.employee_roster(),
     }
+    extracts["status_changes"] = contradictions.recorded(extracts["status_changes"], life)
+    truth["deceased"] = patterns.deceased_truth(p, life, reports)
+    truth["contradictory_histories"] = contradictions.truth(p, life)
+    truth["agency_disagreements"] = patterns.disagreement_truth(p, extracts)
     for source, ex in extracts.items():
         _write_source(out, source, ex, xlsx)
     if record_links:

@@ -1,0 +1,408 @@
+"""Status-history patterns of real rosters (issue 13), added to a generated night.
+
+`synth.generate.generate_night` calls these on the true story it builds, with a random
+generator of their own (so the rest of a night stays as it was):
+
+- **Suspensions for missed certification after an unreported death**
+  (`certification_suspensions`): a pensioner whose death the roster learns of late is
+  first suspended (待遇领取 → 暂停, 未按时资格认证) months after the death, then
+  terminated (暂停 → 终止, 死亡). The status at death stays 待遇领取.
+- **Deaths known only to the roster** (`roster_only_deaths`): 社保局 terminated the record
+  for death (status_changes 终止/死亡, roster 终止) while the hukou still says 正常 and no
+  other agency reports the death; some have one other source, a cremation record (火化)
+  made against the ID card. Some contributors among them were paid the funeral subsidy
+  anyway (`roster_only_subsidies`): improper, and found only from the roster's record.
+- **Contradictory status histories** (`contradict_histories`): a 待遇领取 → 暂停 dated after
+  the record's 暂停 → 终止; a 变更前状态 that is not the previous 变更后状态; two changes on
+  one day that no order chains; a current 参保状态 unlike the last change. Only the
+  recorded history (and the roster's current status) is wrong, never the true story.
+
+What the truth expects of them (shared/contract/RULES.md §1, issue 13): the dead are
+never uninsured and not living residents (already so in the generator's truth); a status
+at death read from a history that does not hold together, or from a roster-only death
+whose date no agency gives when the statuses before the termination differ and include
+待遇领取, is `unknown` (`truth_status_at_death`): the death goes to review and no
+`ineligible_suspended` is expected. New truth files: `deceased.csv` (every true death and
+who reports it), `contradictory_histories.csv` and `agency_disagreements.csv`.
+
+Rates are shares of the people each pattern can apply to, multiplied by `noise` (at most 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from matching.citizen_id import normalise_citizen_id
+from synth.generate import (
+    CONTRIB,
+    HISTORY_DAYS,
+    NEVER,
+    RECEIVING,
+    STATUS,
+    SUSPENDED,
+    UNKNOWN,
+    Extract,
+    Lives,
+    People,
+    _between,
+    _chance,
+    _dates,
+    _status_on,
+    _termination_day,
+)
+
+__all__ = [
+    "CERTIFICATION_SUSPENSION",
+    "CONTRADICTORY_DEAD",
+    "CONTRADICTORY_LIVING",
+    "DISAGREEMENT_KINDS",
+    "ROSTER_ONLY_CREMATION",
+    "ROSTER_ONLY_DEATH",
+    "ROSTER_ONLY_SUBSIDY",
+    "Contradictions",
+    "certification_suspensions",
+    "contradict_histories",
+    "deceased_truth",
+    "disagreement_truth",
+    "roster_only_deaths",
+    "roster_only_subsidies",
+    "truth_status_at_death",
+]
+
+#: Share of slowly processed pensioner deaths (> 120 days to the termination) suspended
+#: for a missed annual certification before the roster terminates them.
+CERTIFICATION_SUSPENSION = 0.5
+#: Share of deaths the roster processed that no other agency reports (hukou still 正常).
+ROSTER_ONLY_DEATH = 0.04
+#: Of those, the share with a cremation record (linked on the deceased's own ID).
+ROSTER_ONLY_CREMATION = 0.3
+#: Share of roster-only deaths of contributors paid the funeral subsidy all the same.
+ROSTER_ONLY_SUBSIDY = 0.4
+#: Share of the roster's dead (not roster-only) whose recorded history contradicts itself.
+CONTRADICTORY_DEAD = 0.02
+#: Share of living people on the roster (active) whose recorded history contradicts itself.
+CONTRADICTORY_LIVING = 0.002
+
+#: kind -> (agencies, what the bureau asks of whom), as the findings name them.
+DISAGREEMENT_KINDS = {
+    "roster_dead_hukou_alive": ("社保局;公安局", "请公安局核实并办理户籍注销"),
+    "hukou_dead_later_visit": ("公安局;卫健局", "请公安局核实户籍死亡注销是否有误"),
+    "medical_dead_hukou_alive": ("医保局;公安局", "请公安局核实并办理户籍注销"),
+}
+_CERTIFICATION = "未按时资格认证"
+_DEATH = "死亡"
+
+
+def _rate(share: float, noise: float) -> float:
+    return min(1.0, share * noise)
+
+
+def _sorted_history(life: Lives) -> None:
+    order = np.lexsort((life.ch_day, life.ch_pid))
+    life.ch_pid, life.ch_day = life.ch_pid[order], life.ch_day[order]
+    life.ch_after, life.ch_reason = life.ch_after[order], life.ch_reason[order]
+
+
+# --------------------------------------------------------------------------- pattern b
+
+
+def certification_suspensions(
+    rng: np.random.Generator, p: People, life: Lives, noise: float
+) -> np.ndarray:
+    """Suspend some slowly processed pensioner deaths 90+ days after the death and 20+ days
+    before the termination (in the true history: payments stop there). Returns the mask."""
+    death = life.death
+    term = _termination_day(life)
+    who = np.flatnonzero(life.roster & (death < NEVER) & (term < NEVER) & (term - death > 120))
+    receiving = np.zeros(p.n, bool)
+    receiving[who] = _status_on(life, who, death[who]) == RECEIVING
+    chosen = _chance(rng, _rate(CERTIFICATION_SUSPENSION, noise), receiving)
+    day = _between(rng, death + 90, term - 20)
+    life.ch_pid = np.concatenate([life.ch_pid, np.flatnonzero(chosen)])
+    life.ch_day = np.concatenate([life.ch_day, day[chosen]])
+    life.ch_after = np.concatenate([life.ch_after, np.full(chosen.sum(), SUSPENDED)])
+    life.ch_reason = np.concatenate(
+        [life.ch_reason, np.full(chosen.sum(), _CERTIFICATION, object)]
+    )
+    _sorted_history(life)
+    return chosen
+
+
+# --------------------------------------------------------------------------- pattern a
+
+
+def roster_only_deaths(
+    rng: np.random.Generator, p: People, life: Lives, reports: dict, noise: float
+) -> np.ndarray:
+    """Take every agency's report away from some deaths the roster processed (one in
+    ROSTER_ONLY_CREMATION keeps its cremation record, with the deceased's own ID).
+
+    Updates `reports` in place (and sets `reports["funeral_protect"]`); returns the mask.
+    """
+    term = _termination_day(life)
+    # Deaths with conflicting reports keep them (that pattern needs the reports).
+    pool = life.roster & (term < NEVER) & ~reports["conflict"]
+    chosen = _chance(rng, _rate(ROSTER_ONLY_DEATH, noise), pool)
+    cremation = _chance(rng, ROSTER_ONLY_CREMATION, chosen)
+    for source in ("hukou", "cert", "medical"):
+        reports[source] = reports[source] & ~chosen
+        reports[f"{source}_day"] = np.where(chosen, NEVER, reports[f"{source}_day"])
+    reports["hukou_dereg"] = np.where(chosen, NEVER, reports["hukou_dereg"])
+    reports["cert_no_id"] = reports["cert_no_id"] & ~chosen
+    reports["funeral"] = np.where(chosen, cremation, reports["funeral"])
+    reports["funeral_day"] = np.where(
+        chosen, np.where(cremation, life.death, NEVER), reports["funeral_day"]
+    )
+    reports["funeral_protect"] = cremation
+    return chosen
+
+
+def roster_only_subsidies(
+    rng: np.random.Generator,
+    p: People,
+    life: Lives,
+    at_death: dict,
+    benefits: dict,
+    roster_only: np.ndarray,
+) -> None:
+    """Pay the residents' funeral subsidy on some roster-only deaths of contributors
+    (3-45 days after the termination), in `benefits` in place."""
+    sub = benefits["funeral_subsidies"]
+    paid_before = np.zeros(p.n, bool)
+    paid_before[sub["pid"][sub["resident"]]] = True
+    day = _termination_day(life) + _between(rng, 3, 45, p.n)
+    mask = roster_only & (at_death["status"] == CONTRIB) & ~paid_before & (day < p.as_of)
+    paid = np.flatnonzero(_chance(rng, ROSTER_ONLY_SUBSIDY, mask))
+    sub["pid"] = np.concatenate([sub["pid"], paid])
+    sub["day"] = np.concatenate([sub["day"], day[paid]])
+    sub["resident"] = np.concatenate([sub["resident"], np.ones(len(paid), bool)])
+
+
+# --------------------------------------------------------------------------- pattern c
+
+
+@dataclass
+class Contradictions:
+    """Recorded rows that contradict the history, per person: one row each."""
+
+    pid: np.ndarray
+    kind: np.ndarray  # object str
+    row_day: np.ndarray  # the extra recorded change (NEVER for current_unlike_last)
+    row_before: np.ndarray
+    row_after: np.ndarray
+    row_reason: np.ndarray  # object str
+
+    def truth(self, p: People, life: Lives) -> pl.DataFrame:
+        """contradictory_histories.csv: citizen_id, pension_no, kind, death_case."""
+        case = (life.death[self.pid] < NEVER) & np.isin(
+            life.status[self.pid], (CONTRIB, RECEIVING, SUSPENDED)
+        )
+        return pl.DataFrame(
+            {
+                "citizen_id": pl.Series(p.cid[self.pid], dtype=pl.String),
+                "pension_no": life.pension_no[self.pid].astype(str),
+                "kind": pl.Series(self.kind, dtype=pl.String),
+                "death_case": np.where(case, "true", "false"),
+            }
+        ).sort("pension_no")
+
+    def recorded(self, ex: Extract, life: Lives) -> Extract:
+        """The status_changes extract with the contradictory rows added (by 个人编号, date)."""
+        extra = self.row_day < NEVER
+        pid = self.pid[extra]
+        names = np.array(STATUS, dtype=object)
+        rows = pl.DataFrame(
+            {
+                "个人编号": life.pension_no[pid].astype(str),
+                "变更前状态": pl.Series(names[self.row_before[extra]], dtype=pl.String),
+                "变更后状态": pl.Series(names[self.row_after[extra]], dtype=pl.String),
+                "变更日期": _dates(self.row_day[extra], "%Y-%m-%d"),
+                "变更原因": pl.Series(self.row_reason[extra], dtype=pl.String),
+            }
+        )
+        frame = pl.concat([ex.frame, rows.select(ex.frame.columns)])
+        all_pid = np.concatenate([ex.pid, pid])
+        order = np.lexsort((frame["变更日期"].to_numpy(), frame["个人编号"].to_numpy()))
+        return Extract(frame[order], all_pid[order])
+
+
+def _first_change(life: Lives, pid: np.ndarray) -> np.ndarray:
+    """Index into life.ch_* of each person's first change (-1 if none)."""
+    i = np.searchsorted(life.ch_pid, pid, side="left")
+    ok = (i < len(life.ch_pid)) & (life.ch_pid[np.minimum(i, len(life.ch_pid) - 1)] == pid)
+    return np.where(ok, i, -1)
+
+
+def contradict_histories(
+    rng: np.random.Generator, p: People, life: Lives, roster_only: np.ndarray, noise: float
+) -> Contradictions:
+    """Choose people whose recorded history contradicts itself, and how.
+
+    Processed deaths (terminated for death): `suspended_after_termination` for those who
+    received (a 待遇领取 → 暂停 dated after the 终止; roster 暂停), else
+    `current_unlike_last` (the roster still shows the status before the 终止). Others:
+    `same_day_impossible` for those with a change (a second change that day whose
+    before-state is neither state of the first), else `before_not_previous` (a change
+    whose before-state is not the state in force). Sets `life.status` to what the roster
+    shows.
+    """
+    as_of = p.as_of
+    dead = life.death < NEVER
+    term = _termination_day(life)
+    active = np.isin(life.status, (CONTRIB, RECEIVING, SUSPENDED))
+    chosen = _chance(rng, _rate(CONTRADICTORY_DEAD, noise), life.roster & dead & ~roster_only)
+    chosen |= _chance(rng, _rate(CONTRADICTORY_LIVING, noise), life.roster & ~dead & active)
+    pid = np.flatnonzero(chosen)
+    k = len(pid)
+    kind = np.full(k, "before_not_previous", object)
+    day = np.full(k, NEVER)
+    before = np.full(k, SUSPENDED)
+    after = np.full(k, RECEIVING)
+    reason = np.full(k, "资格认证通过", object)
+
+    processed = term[pid] < NEVER
+    received = life.receiving_from[pid] < life.death[pid]
+    late = _between(rng, term[pid] + 10, np.minimum(term[pid] + 90, as_of - 1))
+    a = processed & received & (late < as_of)
+    kind[a], day[a], reason[a] = "suspended_after_termination", late[a], _CERTIFICATION
+    before[a], after[a] = RECEIVING, SUSPENDED
+    d = processed & ~a
+    kind[d] = "current_unlike_last"
+    shown = life.status.copy()
+    shown[pid[a]] = SUSPENDED
+    shown[pid[d]] = _status_on(life, pid[d], term[pid[d]])
+
+    first = _first_change(life, pid)
+    c = ~processed & (first >= 0)
+    fi = first[c]
+    b_state = _status_on(life, pid[c], life.ch_day[fi])  # in force before the first change
+    a_state = life.ch_after[fi]
+    y = np.where(
+        (b_state != SUSPENDED) & (a_state != SUSPENDED),
+        SUSPENDED,
+        np.where((b_state != RECEIVING) & (a_state != RECEIVING), RECEIVING, CONTRIB),
+    )
+    kind[c], day[c], before[c], after[c] = "same_day_impossible", life.ch_day[fi], y, a_state
+    reason[c] = life.ch_reason[fi]
+
+    b = ~processed & (first < 0)
+    lo = np.maximum(life.enrolled[pid[b]] + 1, as_of - HISTORY_DAYS)
+    when = _between(rng, lo, np.minimum(life.death[pid[b]], as_of) - 1)
+    state = _status_on(life, pid[b], when)
+    day[b], after[b] = when, state
+    before[b] = np.where(state == SUSPENDED, RECEIVING, SUSPENDED)
+    reason[b] = np.select(
+        [state == RECEIVING, state == CONTRIB], ["资格认证通过", "恢复缴费"], _CERTIFICATION
+    )
+    life.status = np.where(life.roster, shown, -1)
+    return Contradictions(pid, kind, day, before, after, reason)
+
+
+# --------------------------------------------------------------------------- truth
+
+
+def truth_status_at_death(
+    life: Lives,
+    status: np.ndarray,
+    roster_only: np.ndarray,
+    cremation: np.ndarray,
+    contradictions: Contradictions,
+) -> np.ndarray:
+    """The status at death the findings can know: `UNKNOWN` for a contradictory history,
+    and for a roster-only death no agency dates (the death is on or before the
+    termination) unless every status in force before the termination is the same, or
+    none is 待遇领取 (then the subsidy is ineligible whatever the date)."""
+    out = status.copy()
+    out[contradictions.pid[life.death[contradictions.pid] < NEVER]] = UNKNOWN
+    undated = np.flatnonzero(roster_only & ~cremation)
+    term = _termination_day(life)
+    for x in undated.tolist():
+        m = (life.ch_pid == x) & (life.ch_day < term[x])
+        states = {int(life.initial_status[x]), *life.ch_after[m].tolist()}
+        if len(states) > 1 and RECEIVING in states:
+            out[x] = UNKNOWN
+    return out
+
+
+def deceased_truth(p: People, life: Lives, reports: dict) -> pl.DataFrame:
+    """deceased.csv: every person truly dead on as-of, the sources that report it."""
+    dead = np.flatnonzero(life.death < NEVER)
+    roster = _termination_day(life) < NEVER
+    sources = (
+        ("death_certificates", reports["cert"]),
+        ("hukou", reports["hukou"]),
+        ("funeral", reports["funeral"]),
+        ("medical_enrollment", reports["medical"]),
+        ("status_changes", roster),
+    )
+    reported = [
+        ";".join(name for name, mask in sources if mask[x]) for x in dead.tolist()
+    ]
+    only_roster = [r == "status_changes" for r in reported]
+    return pl.DataFrame(
+        {
+            "citizen_id": pl.Series(p.cid[dead], dtype=pl.String),
+            "name": pl.Series(p.name[dead], dtype=pl.String),
+            "death_date": _dates(life.death[dead], "%Y-%m-%d"),
+            "reported_by": pl.Series(reported, dtype=pl.String),
+            "roster_only": np.where(only_roster, "true", "false"),
+        }
+    ).sort("citizen_id")
+
+
+def _rows(ex: Extract, **columns: str) -> pl.DataFrame:
+    return ex.frame.select(**{k: pl.col(v) for k, v in columns.items()}).with_columns(
+        pid=pl.Series(ex.pid, dtype=pl.Int64)
+    )
+
+
+def disagreement_truth(p: People, extracts: dict[str, Extract]) -> pl.DataFrame:
+    """agency_disagreements.csv, from what the extracts show (one row per person and kind):
+    the roster terminated for death / medical insurance terminated for death while the
+    hukou says 正常; the hukou says 死亡 while a health visit after that date carries the
+    person's own valid ID."""
+    hukou = _rows(extracts["hukou"], status="人员状态", day="死亡日期")
+    alive = hukou.filter(pl.col("status") == "正常").select("pid")
+    dead = hukou.filter(pl.col("status") == "死亡").select(
+        "pid", died=pl.col("day").str.strptime(pl.Date, "%Y%m%d")
+    )
+    roster_dead = _rows(
+        extracts["status_changes"], after="变更后状态", reason="变更原因"
+    ).filter((pl.col("after") == "终止") & (pl.col("reason").str.strip_chars() == _DEATH))
+    medical_dead = _rows(extracts["medical_enrollment"], reason="终止原因").filter(
+        pl.col("reason").str.strip_chars() == _DEATH
+    )
+    visits = _rows(extracts["visits"], raw="身份证号", day="就诊日期").with_columns(
+        own=pl.Series(p.cid[extracts["visits"].pid], dtype=pl.String),
+        seen=pl.col("day").str.to_date(),
+        cid=normalise_citizen_id(pl.col("raw")).struct.field("citizen_id"),
+    )
+    later = (
+        visits.filter(pl.col("cid") == pl.col("own"))
+        .join(dead, on="pid")
+        .filter(pl.col("seen") > pl.col("died"))
+    )
+    found = {
+        "roster_dead_hukou_alive": roster_dead.join(alive, on="pid"),
+        "hukou_dead_later_visit": later,
+        "medical_dead_hukou_alive": medical_dead.join(alive, on="pid"),
+    }
+    parts = []
+    for kind, frame in found.items():
+        pid = np.unique(frame["pid"].to_numpy()).astype(np.int64)
+        agencies, ask = DISAGREEMENT_KINDS[kind]
+        parts.append(
+            pl.DataFrame(
+                {
+                    "citizen_id": pl.Series(p.cid[pid], dtype=pl.String),
+                    "name": pl.Series(p.name[pid], dtype=pl.String),
+                    "kind": pl.Series([kind] * len(pid), dtype=pl.String),
+                    "agencies": pl.Series([agencies] * len(pid), dtype=pl.String),
+                    "ask": pl.Series([ask] * len(pid), dtype=pl.String),
+                }
+            )
+        )
+    return pl.concat(parts).sort("kind", "citizen_id")
