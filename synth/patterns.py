@@ -38,7 +38,6 @@ import polars as pl
 from matching.citizen_id import normalise_citizen_id
 from synth.generate import (
     CONTRIB,
-    HISTORY_DAYS,
     NEVER,
     RECEIVING,
     STATUS,
@@ -241,20 +240,23 @@ def contradict_histories(
 ) -> Contradictions:
     """Choose people whose recorded history contradicts itself, and how.
 
-    Processed deaths (terminated for death): `suspended_after_termination` for those who
-    received (a 待遇领取 → 暂停 dated after the 终止; roster 暂停), else
-    `current_unlike_last` (the roster still shows the status before the 终止). Others:
-    `same_day_impossible` for those with a change (a second change that day whose
-    before-state is neither state of the first), else `before_not_previous` (a change
-    whose before-state is not the state in force). Sets `life.status` to what the roster
-    shows.
+    Processed deaths (terminated for death): `suspended_after_termination` for half of
+    those who received (a 待遇领取 → 暂停 dated after the 终止; roster 暂停), else
+    `current_unlike_last` (the roster still shows the status before the 终止). Others
+    (people with a recorded change), half each: `before_not_previous` (an earlier change
+    whose after-state is not the first change's before-state) and `same_day_impossible`
+    (a second change on the first change's day whose before-state is neither state of the
+    first: no order chains). Sets `life.status` to what the roster shows.
     """
     as_of = p.as_of
     dead = life.death < NEVER
     term = _termination_day(life)
     active = np.isin(life.status, (CONTRIB, RECEIVING, SUSPENDED))
-    chosen = _chance(rng, _rate(CONTRADICTORY_DEAD, noise), life.roster & dead & ~roster_only)
-    chosen |= _chance(rng, _rate(CONTRADICTORY_LIVING, noise), life.roster & ~dead & active)
+    changed = np.zeros(len(dead), bool)
+    changed[life.ch_pid] = True  # a history to contradict: processed, or some change
+    pool = life.roster & ~roster_only & ((dead & (term < NEVER)) | changed)
+    chosen = _chance(rng, _rate(CONTRADICTORY_DEAD, noise), pool & dead)
+    chosen |= _chance(rng, _rate(CONTRADICTORY_LIVING, noise), pool & ~dead & active)
     pid = np.flatnonzero(chosen)
     k = len(pid)
     kind = np.full(k, "before_not_previous", object)
@@ -266,7 +268,7 @@ def contradict_histories(
     processed = term[pid] < NEVER
     received = life.receiving_from[pid] < life.death[pid]
     late = _between(rng, term[pid] + 10, np.minimum(term[pid] + 90, as_of - 1))
-    a = processed & received & (late < as_of)
+    a = processed & received & (late < as_of) & (rng.random(k) < 0.5)
     kind[a], day[a], reason[a] = "suspended_after_termination", late[a], _CERTIFICATION
     before[a], after[a] = RECEIVING, SUSPENDED
     d = processed & ~a
@@ -276,27 +278,24 @@ def contradict_histories(
     shown[pid[d]] = _status_on(life, pid[d], term[pid[d]])
 
     first = _first_change(life, pid)
-    c = ~processed & (first >= 0)
-    fi = first[c]
-    b_state = _status_on(life, pid[c], life.ch_day[fi])  # in force before the first change
+    fi = np.maximum(first, 0)
+    b_state = _status_on(life, pid, life.ch_day[fi])  # in force before the first change
     a_state = life.ch_after[fi]
+    lo = np.maximum(life.enrolled[pid] + 1, life.ch_day[fi] - 200)
+    earlier = _between(rng, lo, life.ch_day[fi] - 1)
+    b = ~processed & (earlier < life.ch_day[fi]) & (rng.random(k) < 0.5)
+    y = np.where(b_state == SUSPENDED, RECEIVING, SUSPENDED)
+    kind[b], day[b], before[b], after[b] = "before_not_previous", earlier[b], b_state[b], y[b]
+    reason[b] = np.where(y[b] == SUSPENDED, _CERTIFICATION, "资格认证通过")
+
+    c = ~processed & ~b
     y = np.where(
         (b_state != SUSPENDED) & (a_state != SUSPENDED),
         SUSPENDED,
         np.where((b_state != RECEIVING) & (a_state != RECEIVING), RECEIVING, CONTRIB),
     )
-    kind[c], day[c], before[c], after[c] = "same_day_impossible", life.ch_day[fi], y, a_state
-    reason[c] = life.ch_reason[fi]
-
-    b = ~processed & (first < 0)
-    lo = np.maximum(life.enrolled[pid[b]] + 1, as_of - HISTORY_DAYS)
-    when = _between(rng, lo, np.minimum(life.death[pid[b]], as_of) - 1)
-    state = _status_on(life, pid[b], when)
-    day[b], after[b] = when, state
-    before[b] = np.where(state == SUSPENDED, RECEIVING, SUSPENDED)
-    reason[b] = np.select(
-        [state == RECEIVING, state == CONTRIB], ["资格认证通过", "恢复缴费"], _CERTIFICATION
-    )
+    kind[c], day[c], reason[c] = "same_day_impossible", life.ch_day[fi[c]], life.ch_reason[fi[c]]
+    before[c], after[c] = y[c], a_state[c]
     life.status = np.where(life.roster, shown, -1)
     return Contradictions(pid, kind, day, before, after, reason)
 
