@@ -2,7 +2,12 @@
 
 Precision and recall per finding, the number of living people confirmed dead (must be
 zero), the share of true deaths confirmed rather than sent to review, and how many
-confirmed settlements are exact to the fen.
+confirmed settlements are exact to the fen. Since issue 13 also: deceased people (by any
+source, the roster's own termination included) listed as uninsured (must be zero),
+coverage per village against the truth, contradictory status histories confirmed or
+clawed back from (must be zero), and the agency disagreements against their truth (when
+the database has the table). Truth files a night may lack (nights generated before
+issue 13) are skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +25,32 @@ _SETTLEMENT = ("overpaid_amount", "funeral_subsidy", "net_to_heirs", "to_recover
 
 def _truth(night: Path, name: str) -> pl.DataFrame:
     return pl.read_csv(night / "truth" / f"{name}.csv", infer_schema=False)
+
+
+def _truth_ids(night: Path, name: str, where: pl.Expr | None = None) -> set | None:
+    """citizen_id of a truth file's rows (`where` holds), or None if the night lacks it."""
+    if not (night / "truth" / f"{name}.csv").exists():
+        return None
+    frame = _truth(night, name)
+    return set((frame if where is None else frame.filter(where))["citizen_id"].to_list())
+
+
+def _has_table(db: Path, table: str) -> bool:
+    found = _published(
+        db,
+        "SELECT count(*) AS n FROM duckdb_tables() "
+        f"WHERE database_name = current_database() AND table_name = '{table}'",
+    )
+    return bool(found["n"][0])
+
+
+def _has_column(db: Path, table: str, column: str) -> bool:
+    found = _published(
+        db,
+        "SELECT count(*) AS n FROM duckdb_columns() WHERE database_name = current_database() "
+        f"AND table_name = '{table}' AND column_name = '{column}'",
+    )
+    return bool(found["n"][0])
 
 
 def _published(db: Path, query: str) -> pl.DataFrame:
@@ -50,7 +81,9 @@ def evaluate_night(night: Path, db: Path) -> dict[str, dict]:
     return {
         "deaths_to_deregister": _deaths(night, db),
         "uninsured_eligible": _uninsured(night, db),
+        "coverage_by_area": _coverage(night, db),
         "duplicate_funeral_benefits": _funeral(night, db),
+        "agency_disagreements": _disagreements(night, db),
         "person_links": _links(night, db),
     }
 
@@ -106,6 +139,11 @@ def _deaths(night: Path, db: Path) -> dict:
         .select(pl.all_horizontal(pl.col(c) == pl.col(f"{c}_true") for c in _SETTLEMENT))
         .to_series()
     )
+    # Deaths whose history contradicts itself are expected in review (issue 13).
+    must_review = dead_ids & (
+        _truth_ids(night, "contradictory_histories", pl.col("death_case") == "true") or set()
+    )
+    confirmable = dead_ids - must_review
     return {
         **_pr(found, set(truth["citizen_id"].to_list())),
         "recall_of_true_deaths": _ratio(len(found & dead_ids), len(dead_ids)),
@@ -113,6 +151,10 @@ def _deaths(night: Path, db: Path) -> dict:
         "confirmed_precision": _ratio(len(confirmed & dead_ids), len(confirmed)),
         "living_confirmed": len(confirmed & living),
         "confirmed_share": _ratio(len(confirmed & dead_ids), len(found & dead_ids)),
+        "true_deaths_confirmed": _ratio(len(confirmed & dead_ids), len(dead_ids)),
+        "must_review": len(must_review),
+        "must_review_confirmed": len(confirmed & must_review),
+        "confirmable_confirmed": _ratio(len(confirmed & confirmable), len(confirmable)),
         "settlement_exact": _ratio(int(exact.sum()), exact.len()),
     }
 
@@ -122,28 +164,87 @@ def _uninsured(night: Path, db: Path) -> dict:
     pred = _published(db, "SELECT citizen_id, category FROM uninsured_eligible")
     both = pred.join(truth.select("citizen_id", "category"), on="citizen_id", suffix="_true")
     agree = both.filter(pl.col("category") == pl.col("category_true")).height
+    listed = set(pred["citizen_id"].to_list())
+    deceased = _truth_ids(night, "deceased")
+    roster_only = _truth_ids(night, "deceased", pl.col("roster_only") == "true")
     return {
-        **_pr(set(pred["citizen_id"].to_list()), set(truth["citizen_id"].to_list())),
+        **_pr(listed, set(truth["citizen_id"].to_list())),
         "category_agreement": _ratio(agree, both.height),
+        "deceased_listed": None if deceased is None else len(listed & deceased),
+        "roster_only_dead_listed": None if roster_only is None else len(listed & roster_only),
+    }
+
+
+_COVERAGE = ("residents_16_plus", "insured", "uninsured_eligible")
+
+
+def _coverage(night: Path, db: Path) -> dict:
+    """Villages whose three counts equal the truth's, and the night's totals."""
+    truth = _truth(night, "coverage_by_area").with_columns(pl.col(_COVERAGE).cast(pl.Int64))
+    pred = _published(
+        db, "SELECT township, village, " + ", ".join(_COVERAGE) + " FROM coverage_by_area"
+    ).with_columns(pl.col(_COVERAGE).cast(pl.Int64))
+    both = truth.join(pred, on=["township", "village"], how="left", suffix="_pred")
+    exact = both.select(
+        pl.all_horizontal((pl.col(c) == pl.col(f"{c}_pred")).fill_null(False) for c in _COVERAGE)
+    ).to_series()
+    return {
+        "areas": truth.height,
+        "areas_exact": _ratio(int(exact.sum()), truth.height),
+        **{f"{c}_published": int(pred[c].sum()) for c in _COVERAGE},
+        **{f"{c}_expected": int(truth[c].sum()) for c in _COVERAGE},
     }
 
 
 def _funeral(night: Path, db: Path) -> dict:
+    """Asserted rows only: rows left for review (`decision = 'review'`, issue 13) claw
+    nothing back and are counted apart."""
     truth = _truth(night, "duplicate_funeral_benefits")
+    decided = _has_column(db, "duplicate_funeral_benefits", "decision")
     pred = _published(
         db,
-        "SELECT citizen_id, kind, CAST(amount_to_recover AS VARCHAR) amount_to_recover "
-        "FROM duplicate_funeral_benefits",
+        "SELECT citizen_id, kind, CAST(amount_to_recover AS VARCHAR) amount_to_recover, "
+        + ("decision" if decided else "'confirmed' AS decision")
+        + " FROM duplicate_funeral_benefits",
     )
+    review = pred.filter(pl.col("decision") == "review")
+    pred = pred.filter(pl.col("decision") != "review")
     keys = ["citizen_id", "kind"]
     both = _money(pred, ["amount_to_recover"]).join(
         _money(truth, ["amount_to_recover"]), on=keys, suffix="_true"
     )
     agree = both.filter(pl.col("amount_to_recover") == pl.col("amount_to_recover_true")).height
+    broken = _truth_ids(night, "contradictory_histories")
+    suspended = set(pred.filter(pl.col("kind") == "ineligible_suspended")["citizen_id"].to_list())
     return {
         **_pr(set(pred.select(keys).iter_rows()), set(truth.select(keys).iter_rows())),
         "amount_exact": _ratio(agree, both.height),
+        "review_rows": review.height,
+        "contradictory_clawed_back": None if broken is None else len(suspended & broken),
     }
+
+
+def _disagreements(night: Path, db: Path) -> dict:
+    """Per kind the truth knows (and overall): precision and recall of (person, kind)."""
+    if not (night / "truth" / "agency_disagreements.csv").exists():
+        return {"skipped": "no truth/agency_disagreements.csv"}
+    if not _has_table(db, "agency_disagreements"):
+        return {"skipped": "no agency_disagreements table"}
+    truth = _truth(night, "agency_disagreements").select("citizen_id", "kind")
+    kinds = sorted(set(truth["kind"].to_list()))
+    pred = _published(db, "SELECT citizen_id, kind FROM agency_disagreements")
+    known = pred.filter(pl.col("kind").is_in(kinds))
+    out = {
+        **_pr(set(known.iter_rows()), set(truth.iter_rows())),
+        "other_kinds_rows": pred.height - known.height,
+    }
+    for kind in kinds:
+        scored = _pr(
+            set(known.filter(pl.col("kind") == kind)["citizen_id"].to_list()),
+            set(truth.filter(pl.col("kind") == kind)["citizen_id"].to_list()),
+        )
+        out |= {f"{kind}.{k}": v for k, v in scored.items() if k in ("precision", "recall")}
+    return out
 
 
 def format_report(report: dict[str, dict]) -> str:
@@ -157,5 +258,5 @@ def format_report(report: dict[str, dict]) -> str:
                 if value is None
                 else (f"{value:.4f}" if isinstance(value, float) else str(value))
             )
-            lines.append(f"  {key:<24} {shown}")
+            lines.append(f"  {key:<34} {shown}")
     return "\n".join(lines)
