@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pensionlink.store import connect_database
+from synth.patterns import DISAGREEMENT_KINDS
 
 __all__ = ["evaluate_night", "format_report"]
 
@@ -151,9 +152,12 @@ def _deaths(night: Path, db: Path) -> dict:
         "confirmed_precision": _ratio(len(confirmed & dead_ids), len(confirmed)),
         "living_confirmed": len(confirmed & living),
         "confirmed_share": _ratio(len(confirmed & dead_ids), len(found & dead_ids)),
+        "true_deaths": len(dead_ids),
         "true_deaths_confirmed": _ratio(len(confirmed & dead_ids), len(dead_ids)),
         "must_review": len(must_review),
         "must_review_confirmed": len(confirmed & must_review),
+        "confirmable": len(confirmable),
+        "confirmable_confirmed_n": len(confirmed & confirmable),
         "confirmable_confirmed": _ratio(len(confirmed & confirmable), len(confirmable)),
         "settlement_exact": _ratio(int(exact.sum()), exact.len()),
     }
@@ -225,20 +229,20 @@ def _funeral(night: Path, db: Path) -> dict:
 
 
 def _disagreements(night: Path, db: Path) -> dict:
-    """Per kind the truth knows (and overall): precision and recall of (person, kind)."""
+    """Over the kinds the truth knows (`synth.patterns.DISAGREEMENT_KINDS`), and per kind
+    seen: precision and recall of (person, kind); rows of other kinds are counted."""
     if not (night / "truth" / "agency_disagreements.csv").exists():
         return {"skipped": "no truth/agency_disagreements.csv"}
     if not _has_table(db, "agency_disagreements"):
         return {"skipped": "no agency_disagreements table"}
     truth = _truth(night, "agency_disagreements").select("citizen_id", "kind")
-    kinds = sorted(set(truth["kind"].to_list()))
     pred = _published(db, "SELECT citizen_id, kind FROM agency_disagreements")
-    known = pred.filter(pl.col("kind").is_in(kinds))
+    known = pred.filter(pl.col("kind").is_in(DISAGREEMENT_KINDS))
     out = {
         **_pr(set(known.iter_rows()), set(truth.iter_rows())),
         "other_kinds_rows": pred.height - known.height,
     }
-    for kind in kinds:
+    for kind in sorted(set(truth["kind"].to_list()) | set(known["kind"].to_list())):
         scored = _pr(
             set(known.filter(pl.col("kind") == kind)["citizen_id"].to_list()),
             set(truth.filter(pl.col("kind") == kind)["citizen_id"].to_list()),
@@ -258,5 +262,5 @@ def format_report(report: dict[str, dict]) -> str:
                 if value is None
                 else (f"{value:.4f}" if isinstance(value, float) else str(value))
             )
-            lines.append(f"  {key:<34} {shown}")
+            lines.append(f"  {key:<40} {shown}")
     return "\n".join(lines)

@@ -57,6 +57,7 @@ __all__ = [
     "CERTIFICATION_SUSPENSION",
     "CONTRADICTORY_DEAD",
     "CONTRADICTORY_LIVING",
+    "DEATH_REPORTERS",
     "DISAGREEMENT_KINDS",
     "ROSTER_ONLY_CREMATION",
     "ROSTER_ONLY_DEATH",
@@ -85,12 +86,27 @@ CONTRADICTORY_DEAD = 0.02
 #: Share of living people on the roster (active) whose recorded history contradicts itself.
 CONTRADICTORY_LIVING = 0.002
 
-#: kind -> (agencies, what the bureau asks of whom), as the findings name them.
-DISAGREEMENT_KINDS = {
-    "roster_dead_hukou_alive": ("社保局;公安局", "请公安局核实并办理户籍注销"),
-    "hukou_dead_later_visit": ("公安局;卫健局", "请公安局核实户籍死亡注销是否有误"),
-    "medical_dead_hukou_alive": ("医保局;公安局", "请公安局核实并办理户籍注销"),
+#: Death-reporting source -> (kind prefix, agency), as the findings name them.
+DEATH_REPORTERS = {
+    "status_changes": ("roster", "社保局"),
+    "hukou": ("hukou", "公安局"),
+    "medical_enrollment": ("medical", "医保局"),
+    "funeral": ("funeral", "民政局"),
+    "death_certificates": ("certificate", "卫健局"),
 }
+#: The kinds of disagreement the truth lists: `<prefix>_dead_later_visit` (a health visit
+#: on the person's own ID after the reported death: ask the reporter to check) and, for
+#: every reporter but the hukou, `<prefix>_dead_hukou_alive` (the hukou still 正常 and no
+#: such visit: ask 公安局 to deregister).
+DISAGREEMENT_KINDS = tuple(
+    kind
+    for source, (prefix, _) in DEATH_REPORTERS.items()
+    for kind in (
+        (f"{prefix}_dead_later_visit",)
+        if source == "hukou"
+        else (f"{prefix}_dead_hukou_alive", f"{prefix}_dead_later_visit")
+    )
+)
 _CERTIFICATION = "未按时资格认证"
 _DEATH = "死亡"
 
@@ -352,56 +368,79 @@ def deceased_truth(p: People, life: Lives, reports: dict) -> pl.DataFrame:
     ).sort("citizen_id")
 
 
-def _rows(ex: Extract, **columns: str) -> pl.DataFrame:
-    return ex.frame.select(**{k: pl.col(v) for k, v in columns.items()}).with_columns(
-        pid=pl.Series(ex.pid, dtype=pl.Int64)
+def _own_id(p: People, ex: Extract, column: str) -> pl.Series:
+    """Per row, whether the ID written normalises to the true person's own ID."""
+    own = pl.Series(p.cid[ex.pid], dtype=pl.String)
+    written = ex.frame.select(normalise_citizen_id(pl.col(column)).struct.field("citizen_id"))
+    return (written.to_series() == own).fill_null(False)
+
+
+def _death_rows(p: People, extracts: dict[str, Extract]) -> pl.DataFrame:
+    """pid, source, day of every death report attributable to its person: the roster's
+    termination for death (by 个人编号), and agency records carrying the person's own ID."""
+    spec = {  # source -> (filter, date, date format, ID column)
+        "hukou": (pl.col("人员状态") == "死亡", "死亡日期", "%Y%m%d", "公民身份号码"),
+        "medical_enrollment": (
+            pl.col("终止原因").str.strip_chars() == _DEATH, "终止日期", "%Y-%m-%d", "证件号码"
+        ),
+        "funeral": (pl.lit(True), "死亡日期", "%Y/%m/%d", "逝者身份证号"),
+        "death_certificates": (pl.lit(True), "死亡时间", "%Y-%m-%d", "死者身份证号"),
+    }
+    parts = []
+    changes = extracts["status_changes"]
+    parts.append(
+        changes.frame.with_columns(pid=pl.Series(changes.pid, dtype=pl.Int64))
+        .filter(
+            (pl.col("变更后状态") == "终止") & (pl.col("变更原因").str.strip_chars() == _DEATH)
+        )
+        .select("pid", source=pl.lit("status_changes"), day=pl.col("变更日期").str.to_date())
     )
+    for source, (keep, date, fmt, id_column) in spec.items():
+        ex = extracts[source]
+        parts.append(
+            ex.frame.with_columns(
+                pid=pl.Series(ex.pid, dtype=pl.Int64), _own=_own_id(p, ex, id_column)
+            )
+            .filter(keep & pl.col("_own"))
+            .select(
+                "pid",
+                source=pl.lit(source),
+                day=pl.col(date).str.slice(0, 10).str.strptime(pl.Date, fmt, strict=False),
+            )
+        )
+    return pl.concat(parts).group_by("pid", "source").agg(pl.col("day").min())
 
 
 def disagreement_truth(p: People, extracts: dict[str, Extract]) -> pl.DataFrame:
-    """agency_disagreements.csv, from what the extracts show (one row per person and kind):
-    the roster terminated for death / medical insurance terminated for death while the
-    hukou says 正常; the hukou says 死亡 while a health visit after that date carries the
-    person's own valid ID."""
-    hukou = _rows(extracts["hukou"], status="人员状态", day="死亡日期")
-    alive = hukou.filter(pl.col("status") == "正常").select("pid")
-    dead = hukou.filter(pl.col("status") == "死亡").select(
-        "pid", died=pl.col("day").str.strptime(pl.Date, "%Y%m%d")
-    )
-    roster_dead = _rows(
-        extracts["status_changes"], after="变更后状态", reason="变更原因"
-    ).filter((pl.col("after") == "终止") & (pl.col("reason").str.strip_chars() == _DEATH))
-    medical_dead = _rows(extracts["medical_enrollment"], reason="终止原因").filter(
-        pl.col("reason").str.strip_chars() == _DEATH
-    )
-    visits = _rows(extracts["visits"], raw="身份证号", day="就诊日期").with_columns(
-        own=pl.Series(p.cid[extracts["visits"].pid], dtype=pl.String),
-        seen=pl.col("day").str.to_date(),
-        cid=normalise_citizen_id(pl.col("raw")).struct.field("citizen_id"),
-    )
-    later = (
-        visits.filter(pl.col("cid") == pl.col("own"))
-        .join(dead, on="pid")
-        .filter(pl.col("seen") > pl.col("died"))
-    )
-    found = {
-        "roster_dead_hukou_alive": roster_dead.join(alive, on="pid"),
-        "hukou_dead_later_visit": later,
-        "medical_dead_hukou_alive": medical_dead.join(alive, on="pid"),
-    }
-    parts = []
-    for kind, frame in found.items():
-        pid = np.unique(frame["pid"].to_numpy()).astype(np.int64)
-        agencies, ask = DISAGREEMENT_KINDS[kind]
-        parts.append(
-            pl.DataFrame(
-                {
-                    "citizen_id": pl.Series(p.cid[pid], dtype=pl.String),
-                    "name": pl.Series(p.name[pid], dtype=pl.String),
-                    "kind": pl.Series([kind] * len(pid), dtype=pl.String),
-                    "agencies": pl.Series([agencies] * len(pid), dtype=pl.String),
-                    "ask": pl.Series([ask] * len(pid), dtype=pl.String),
-                }
-            )
+    """agency_disagreements.csv from what the extracts show, one row per person and kind
+    (`DISAGREEMENT_KINDS`): a death report followed by a health visit on the person's own
+    ID, or else a non-hukou death report while the hukou says 正常."""
+    hukou = extracts["hukou"]
+    alive = set(hukou.pid[(hukou.frame["人员状态"] == "正常").to_numpy()].tolist())
+    visits = extracts["visits"]
+    last_visit = (
+        visits.frame.with_columns(
+            pid=pl.Series(visits.pid, dtype=pl.Int64), _own=_own_id(p, visits, "身份证号")
         )
-    return pl.concat(parts).sort("kind", "citizen_id")
+        .filter(pl.col("_own"))
+        .group_by("pid")
+        .agg(last=pl.col("就诊日期").str.to_date().max())
+    )
+    reports = _death_rows(p, extracts).join(last_visit, on="pid", how="left")
+    later = (pl.col("last") > pl.col("day")).fill_null(False)
+    rows = []
+    for pid, source, is_later in reports.select("pid", "source", later.alias("l")).iter_rows():
+        prefix, agency = DEATH_REPORTERS[source]
+        if is_later:
+            rows.append((pid, f"{prefix}_dead_later_visit", f"{agency};卫健局"))
+        elif source != "hukou" and pid in alive:
+            rows.append((pid, f"{prefix}_dead_hukou_alive", f"{agency};公安局"))
+    pid = np.array([r[0] for r in rows], dtype=np.int64)
+    return pl.DataFrame(
+        {
+            "citizen_id": pl.Series(p.cid[pid], dtype=pl.String),
+            "name": pl.Series(p.name[pid], dtype=pl.String),
+            "kind": pl.Series([r[1] for r in rows], dtype=pl.String),
+            "agencies": pl.Series([r[2] for r in rows], dtype=pl.String),
+        }
+    ).unique(["citizen_id", "kind"]).sort("kind", "citizen_id")

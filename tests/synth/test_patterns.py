@@ -20,7 +20,7 @@ import pytest
 from matching.citizen_id import normalise_citizen_id
 from synth import generate_night
 from synth.generate import NEVER, RECEIVING, SUSPENDED, UNKNOWN
-from synth.patterns import Contradictions, truth_status_at_death
+from synth.patterns import DISAGREEMENT_KINDS, Contradictions, truth_status_at_death
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 11, 28)
@@ -230,11 +230,10 @@ def test_same_day_impossible_has_two_changes_on_one_day(night):
 
 def test_agency_disagreements_truth_follows_the_files(night):
     truth = _truth(night, "agency_disagreements")
+    assert set(truth["kind"]) <= set(DISAGREEMENT_KINDS)
+    kinds = {k: set(g["citizen_id"]) for (k,), g in truth.group_by("kind")}
     hukou = _linked(night, "hukou")
     alive = set(hukou.filter(pl.col("人员状态") == "正常")["true_id"])
-    dead_on = dict(
-        hukou.filter(pl.col("人员状态") == "死亡").select("true_id", "死亡日期").iter_rows()
-    )
     roster = _roster(night)
     cid_of = dict(zip(roster["个人编号"], roster["true_id"], strict=True))
     terminated = {
@@ -242,21 +241,30 @@ def test_agency_disagreements_truth_follows_the_files(night):
         for no, rows in _histories(night).items()
         if any(r[1] == "终止" and r[3] == "死亡" for r in rows)
     }
-    medical = _linked(night, "medical_enrollment").filter(pl.col("终止原因") == "死亡")
-    visits = _linked(night, "visits").filter(pl.col("身份证号") == pl.col("true_id"))
-    later = {
-        cid
-        for cid, day in visits.select("true_id", "就诊日期").iter_rows()
-        if cid in dead_on and day.replace("-", "") > dead_on[cid]
-    }
-    kinds = {k: set(g["citizen_id"]) for (k,), g in truth.group_by("kind")}
+    # The roster terminates only the truly dead, who never visit a doctor afterwards.
     assert kinds["roster_dead_hukou_alive"] == terminated & alive
-    assert kinds["medical_dead_hukou_alive"] == set(medical["true_id"]) & alive
-    # Visits with a repaired (spaced, full-width) ID count too: at least the clean ones.
-    assert later <= kinds["hukou_dead_later_visit"]
+    assert "roster_dead_later_visit" not in kinds
+    visits = _linked(night, "visits").filter(pl.col("身份证号") == pl.col("true_id"))
+    last = dict(visits.group_by("true_id").agg(pl.col("就诊日期").max()).iter_rows())
+    dead_on = {
+        cid: f"{day[:4]}-{day[4:6]}-{day[6:]}"
+        for cid, day in hukou.filter(pl.col("人员状态") == "死亡")
+        .select("true_id", "死亡日期")
+        .iter_rows()
+    }
+    medical = _linked(night, "medical_enrollment").filter(pl.col("终止原因") == "死亡")
+    ended = dict(medical.select("true_id", "终止日期").iter_rows())
+    for cid in kinds["hukou_dead_later_visit"]:  # a later visit (clean or repaired ID)
+        assert cid in dead_on
+    for cid, day in dead_on.items():  # every clean later visit is there
+        if last.get(cid, "") > day:
+            assert cid in kinds["hukou_dead_later_visit"]
+    assert kinds["medical_dead_hukou_alive"] <= set(ended) & alive
+    for cid in kinds["medical_dead_hukou_alive"]:
+        assert last.get(cid, "") <= ended[cid]
     living = set(_truth(night, "never_confirm_dead")["citizen_id"])
     assert kinds["hukou_dead_later_visit"] & living
-    assert all(truth["ask"].str.contains("公安局"))
+    assert kinds["medical_dead_later_visit"] <= living
 
 
 def test_noise_zero_has_no_patterns(tmp_path):
