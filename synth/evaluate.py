@@ -140,11 +140,14 @@ def _deaths(night: Path, db: Path) -> dict:
         .select(pl.all_horizontal(pl.col(c) == pl.col(f"{c}_true") for c in _SETTLEMENT))
         .to_series()
     )
-    # Deaths whose history contradicts itself are expected in review (issue 13).
+    # Deaths whose history contradicts itself must go to review (issue 13); deaths whose
+    # reports give dates further apart than the policy's window go there too, unless the
+    # far-off report could not be linked. Neither is counted as confirmable.
     must_review = dead_ids & (
         _truth_ids(night, "contradictory_histories", pl.col("death_case") == "true") or set()
     )
-    confirmable = dead_ids - must_review
+    conflicting = _truth_ids(night, "deceased", pl.col("dates_conflict") == "true") or set()
+    confirmable = dead_ids - must_review - conflicting
     return {
         **_pr(found, set(truth["citizen_id"].to_list())),
         "recall_of_true_deaths": _ratio(len(found & dead_ids), len(dead_ids)),
@@ -156,6 +159,7 @@ def _deaths(night: Path, db: Path) -> dict:
         "true_deaths_confirmed": _ratio(len(confirmed & dead_ids), len(dead_ids)),
         "must_review": len(must_review),
         "must_review_confirmed": len(confirmed & must_review),
+        "dates_conflict": len(dead_ids & conflicting),
         "confirmable": len(confirmable),
         "confirmable_confirmed_n": len(confirmed & confirmable),
         "confirmable_confirmed": _ratio(len(confirmed & confirmable), len(confirmable)),

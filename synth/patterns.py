@@ -82,7 +82,7 @@ ROSTER_ONLY_CREMATION = 0.3
 #: Share of roster-only deaths of contributors paid the funeral subsidy all the same.
 ROSTER_ONLY_SUBSIDY = 0.4
 #: Share of the roster's dead (not roster-only) whose recorded history contradicts itself.
-CONTRADICTORY_DEAD = 0.02
+CONTRADICTORY_DEAD = 0.008
 #: Share of living people on the roster (active) whose recorded history contradicts itself.
 CONTRADICTORY_LIVING = 0.002
 
@@ -343,7 +343,8 @@ def truth_status_at_death(
 
 
 def deceased_truth(p: People, life: Lives, reports: dict) -> pl.DataFrame:
-    """deceased.csv: every person truly dead on as-of, the sources that report it."""
+    """deceased.csv: every person truly dead on as-of, the sources that report it, and
+    whether one report gives a date more than 31 days off (`dates_conflict`: review)."""
     dead = np.flatnonzero(life.death < NEVER)
     roster = _termination_day(life) < NEVER
     sources = (
@@ -364,6 +365,7 @@ def deceased_truth(p: People, life: Lives, reports: dict) -> pl.DataFrame:
             "death_date": _dates(life.death[dead], "%Y-%m-%d"),
             "reported_by": pl.Series(reported, dtype=pl.String),
             "roster_only": np.where(only_roster, "true", "false"),
+            "dates_conflict": np.where(reports["conflict"][dead], "true", "false"),
         }
     ).sort("citizen_id")
 

@@ -31,7 +31,7 @@ CERTIFICATION_THEN_DEATH = ("待遇领取", "暂停", "未按时资格认证", "
 @pytest.fixture(scope="module")
 def night(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("patterns")
-    generate_night(out, people=8000, seed=22, as_of=AS_OF, noise=2.0)
+    generate_night(out, people=20000, seed=22, as_of=AS_OF, noise=2.0)
     return out
 
 
@@ -265,6 +265,33 @@ def test_agency_disagreements_truth_follows_the_files(night):
     living = set(_truth(night, "never_confirm_dead")["citizen_id"])
     assert kinds["hukou_dead_later_visit"] & living
     assert kinds["medical_dead_later_visit"] <= living
+
+
+def test_dates_conflict_marks_the_deaths_whose_reports_disagree(night):
+    def dates(source: str, column: str, fmt: str, keep: pl.Expr | None = None) -> pl.DataFrame:
+        frame = _linked(night, source)
+        frame = frame if keep is None else frame.filter(keep)
+        day = pl.col(column).str.slice(0, 10).str.strptime(pl.Date, fmt)
+        return frame.select("true_id", day=day)
+
+    reports = pl.concat(
+        [
+            dates("death_certificates", "死亡时间", "%Y-%m-%d"),
+            dates("hukou", "死亡日期", "%Y%m%d", pl.col("人员状态") == "死亡"),
+            dates("funeral", "死亡日期", "%Y/%m/%d"),
+            dates("medical_enrollment", "终止日期", "%Y-%m-%d", pl.col("终止原因") == "死亡"),
+        ]
+    )
+    spread = reports.group_by("true_id").agg(
+        days=(pl.col("day").max() - pl.col("day").min()).dt.total_days()
+    )
+    deceased = _truth(night, "deceased").join(
+        spread, left_on="citizen_id", right_on="true_id", how="left"
+    )
+    conflict = deceased.filter(pl.col("dates_conflict") == "true")
+    assert conflict.height > 0 and (conflict["days"] > 31).all()
+    others = deceased.filter(pl.col("dates_conflict") == "false")["days"].drop_nulls()
+    assert (others == 0).all()
 
 
 def test_noise_zero_has_no_patterns(tmp_path):
