@@ -8,9 +8,7 @@ only claims in its truth fails here.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +19,8 @@ from matching.citizen_id import normalise_citizen_id
 from synth import generate_night
 from synth.generate import NEVER, RECEIVING, SUSPENDED, UNKNOWN
 from synth.patterns import DISAGREEMENT_KINDS, Contradictions, truth_status_at_death
+from tests.synth.test_generate import _linked, _read, _truth
 
-REPO = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 11, 28)
 ACTIVE = ("参保缴费", "待遇领取", "暂停")
 CERTIFICATION_THEN_DEATH = ("待遇领取", "暂停", "未按时资格认证", "暂停", "终止", "死亡")
@@ -33,27 +31,6 @@ def night(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("patterns")
     generate_night(out, people=20000, seed=22, as_of=AS_OF, noise=2.0)
     return out
-
-
-def _read(night: Path, source: str) -> pl.DataFrame:
-    with open(REPO / "connectors" / "sources.toml", "rb") as f:
-        stem = tomllib.load(f)[source]["path"]
-    raw = (night / f"{stem}.csv").read_bytes()
-    gb = stem.startswith(("public_security/", "poverty/"))
-    text = raw.decode("gb18030" if gb else "utf-8-sig")
-    return pl.read_csv(io.StringIO(text), infer_schema=False)
-
-
-def _truth(night: Path, name: str) -> pl.DataFrame:
-    return pl.read_csv(night / "truth" / f"{name}.csv", infer_schema=False)
-
-
-def _linked(night: Path, source: str) -> pl.DataFrame:
-    links = _truth(night, "record_links").filter(pl.col("source") == source)
-    frame = _read(night, source).with_row_index("line_no", offset=1)
-    return frame.with_columns(pl.col("line_no").cast(pl.String)).join(
-        links.select("line_no", true_id="citizen_id"), on="line_no", how="left"
-    )
 
 
 def _histories(night: Path) -> dict[str, list[tuple[str, str, str, str]]]:
