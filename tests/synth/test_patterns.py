@@ -18,7 +18,12 @@ import pytest
 from matching.citizen_id import normalise_citizen_id
 from synth import generate_night
 from synth.generate import NEVER, RECEIVING, SUSPENDED, UNKNOWN
-from synth.patterns import DISAGREEMENT_KINDS, Contradictions, truth_status_at_death
+from synth.patterns import (
+    DISAGREEMENT_KINDS,
+    Contradictions,
+    _one_slip,
+    truth_status_at_death,
+)
 from tests.synth.test_generate import _linked, _read, _truth
 
 AS_OF = dt.date(2026, 11, 28)
@@ -309,3 +314,14 @@ def test_status_at_death_of_undated_roster_only_deaths():
     one = Contradictions(np.array([2]), kind, np.array([NEVER]), *[np.array([0])] * 2, kind)
     got = truth_status_at_death(life, status, roster_only, cremation, one)
     assert got.tolist() == [0, UNKNOWN, UNKNOWN]
+
+
+def test_one_slip_is_one_typo_or_one_swap():
+    own = "222405193710283256"
+    assert _one_slip("222405193710283257", own)  # one digit changed
+    assert _one_slip("222405139710283256", own)  # 9 and 3 swapped
+    assert not _one_slip(own, own)
+    assert not _one_slip("222405931710283256", own)  # 1 moved two places
+    assert not _one_slip("222405193710283299", own)  # two digits changed
+    assert not _one_slip(None, own)
+    assert not _one_slip("2224051937102832", own)
