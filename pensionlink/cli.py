@@ -217,6 +217,9 @@ def generate(
     seed: Annotated[int, typer.Option(help="random seed (same seed, same night)")] = 0,
     as_of: Annotated[str | None, typer.Option(help="date of the night, YYYY-MM-DD")] = None,
     xlsx: Annotated[bool, typer.Option(help="write .xlsx files instead of .csv")] = False,
+    noise: Annotated[
+        float, typer.Option(help="multiplies every quirk and pattern rate (0: clean)")
+    ] = 1.0,
 ) -> None:
     """Write a synthetic night of extracts with a truth/ folder beside them."""
     from synth import generate_night
@@ -224,8 +227,10 @@ def generate(
     day = _date(as_of, "--as-of")
     if people < 100:
         raise _fail("--people: expected at least 100")
+    if noise < 0:
+        raise _fail("--noise: expected 0 or more")
     t0 = time.perf_counter()
-    generate_night(out, people=people, seed=seed, as_of=day, xlsx=xlsx)
+    generate_night(out, people=people, seed=seed, as_of=day, xlsx=xlsx, noise=noise)
     _write_manifest(out, people, seed, day)
     typer.echo(
         f"wrote a {people:,}-person night for {day} into {out} "

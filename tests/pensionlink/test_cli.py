@@ -48,6 +48,16 @@ def test_generate_writes_a_night_with_truth(tmp_path):
     assert (out / "truth" / "deaths_to_deregister.csv").is_file()
 
 
+def test_generate_noise_zero_is_clean_and_negative_noise_refused(tmp_path):
+    out = tmp_path / "night"
+    args = ["generate", "--out", str(out), "--people", "600", "--seed", "3"]
+    assert runner.invoke(app, [*args, "--noise", "0"]).exit_code == 0
+    histories = (out / "truth" / "contradictory_histories.csv").read_text("utf-8")
+    assert histories.splitlines() == ["citizen_id,pension_no,kind,death_case"]
+    result = runner.invoke(app, [*args, "--noise", "-1"])
+    assert result.exit_code == 2 and "--noise" in result.stderr
+
+
 def test_bad_files_after_a_good_night_are_named_and_stood_in_for(
     sample_night: Path, tmp_path, prefect_api
 ):
