@@ -1568,6 +1568,7 @@ def generate_night(
     pay = _payments(p, life)
     reports = _death_reports(rng, p, life)
     roster_only = patterns.roster_only_deaths(prng, p, life, reports, noise)
+    patterns.cremation_only_deaths(prng, p, life, reports, roster_only, noise)
 
     dead = life.death < NEVER
     status_at_death = np.full(p.n, -1)

@@ -12,6 +12,9 @@ generator of their own (so the rest of a night stays as it was):
   other agency reports the death; some have one other source, a cremation record (火化)
   made against the ID card. Some contributors among them were paid the funeral subsidy
   anyway (`roster_only_subsidies`): improper, and found only from the roster's record.
+- **Deaths known only from the cremation record** (`cremation_only_deaths`): a recent
+  death the roster has not processed, not yet on the hukou, without a certificate; the
+  crematorium recorded it against the deceased's own ID.
 - **Contradictory status histories** (`contradict_histories`): a 待遇领取 → 暂停 dated after
   the record's 暂停 → 终止; a 变更前状态 that is not the previous 变更后状态; two changes on
   one day that no order chains; a current 参保状态 unlike the last change. Only the
@@ -57,6 +60,7 @@ __all__ = [
     "CERTIFICATION_SUSPENSION",
     "CONTRADICTORY_DEAD",
     "CONTRADICTORY_LIVING",
+    "CREMATION_ONLY_DEATH",
     "DEATH_REPORTERS",
     "DISAGREEMENT_KINDS",
     "ROSTER_ONLY_CREMATION",
@@ -65,6 +69,7 @@ __all__ = [
     "Contradictions",
     "certification_suspensions",
     "contradict_histories",
+    "cremation_only_deaths",
     "deceased_truth",
     "disagreement_truth",
     "roster_only_deaths",
@@ -81,6 +86,9 @@ ROSTER_ONLY_DEATH = 0.04
 ROSTER_ONLY_CREMATION = 0.3
 #: Share of roster-only deaths of contributors paid the funeral subsidy all the same.
 ROSTER_ONLY_SUBSIDY = 0.4
+#: Share of the past year's deaths the roster has not processed whose only report is the
+#: cremation record (linked on the deceased's own ID): no hukou update yet, no certificate.
+CREMATION_ONLY_DEATH = 0.05
 #: Share of the roster's dead (not roster-only) whose recorded history contradicts itself.
 CONTRADICTORY_DEAD = 0.008
 #: Share of living people on the roster (active) whose recorded history contradicts itself.
@@ -162,6 +170,16 @@ def roster_only_deaths(
     pool = life.roster & (term < NEVER) & ~reports["conflict"]
     chosen = _chance(rng, _rate(ROSTER_ONLY_DEATH, noise), pool)
     cremation = _chance(rng, ROSTER_ONLY_CREMATION, chosen)
+    _leave_cremation_only(reports, life, chosen, cremation)
+    return chosen
+
+
+def _leave_cremation_only(
+    reports: dict, life: Lives, chosen: np.ndarray, cremation: np.ndarray
+) -> None:
+    """Take the hukou's, the certificate's and medical insurance's reports of the `chosen`
+    deaths away; keep a cremation record only where `cremation` (the true date, its ID
+    the deceased's own: `reports["funeral_protect"]`)."""
     for source in ("hukou", "cert", "medical"):
         reports[source] = reports[source] & ~chosen
         reports[f"{source}_day"] = np.where(chosen, NEVER, reports[f"{source}_day"])
@@ -171,7 +189,27 @@ def roster_only_deaths(
     reports["funeral_day"] = np.where(
         chosen, np.where(cremation, life.death, NEVER), reports["funeral_day"]
     )
-    reports["funeral_protect"] = cremation
+    kept = chosen & cremation
+    reports["funeral_protect"] = reports.get("funeral_protect", np.zeros_like(kept)) | kept
+
+
+def cremation_only_deaths(
+    rng: np.random.Generator,
+    p: People,
+    life: Lives,
+    reports: dict,
+    roster_only: np.ndarray,
+    noise: float,
+) -> np.ndarray:
+    """Leave some recent deaths not yet processed by the roster with the cremation record
+    as their only report (its ID the deceased's own; a death certificate, the hukou's and
+    medical insurance's reports not yet made). A body recorded against the ID card: the
+    bundled policy confirms such a death. Updates `reports` in place; returns the mask."""
+    term = _termination_day(life)
+    recent = life.death >= p.as_of - 365
+    pool = life.roster & recent & (term >= NEVER) & ~roster_only & ~reports["conflict"]
+    chosen = _chance(rng, _rate(CREMATION_ONLY_DEATH, noise), pool)
+    _leave_cremation_only(reports, life, chosen, chosen)
     return chosen
 
 

@@ -134,6 +134,22 @@ def test_subsidy_on_a_roster_only_contributor_is_ineligible(night):
         )
 
 
+def test_cremation_only_deaths_are_death_cases_with_one_report(night):
+    only = set(_truth(night, "deceased").filter(pl.col("reported_by") == "funeral")["citizen_id"])
+    assert len(only) >= 5
+    assert only <= set(_truth(night, "deaths_to_deregister")["citizen_id"])
+    hukou = _linked(night, "hukou").filter(pl.col("true_id").is_in(list(only)))
+    assert (hukou["人员状态"] == "正常").all()
+    assert not only & set(_linked(night, "death_certificates")["true_id"])
+    funeral = _linked(night, "funeral").filter(pl.col("true_id").is_in(list(only)))
+    own = funeral.select(normalise_citizen_id(pl.col("逝者身份证号")).struct.field("citizen_id"))
+    assert (own.to_series() == funeral["true_id"]).all()
+    disagree = _truth(night, "agency_disagreements").filter(
+        pl.col("kind") == "funeral_dead_hukou_alive"
+    )
+    assert only <= set(disagree["citizen_id"])
+
+
 # --------------------------------------------------------------------------- b. certification
 
 
