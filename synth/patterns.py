@@ -206,7 +206,7 @@ def cremation_only_deaths(
     medical insurance's reports not yet made). A body recorded against the ID card: the
     bundled policy confirms such a death. Updates `reports` in place; returns the mask."""
     term = _termination_day(life)
-    recent = life.death >= p.as_of - 365
+    recent = (life.death < NEVER) & (life.death >= p.as_of - 365)
     pool = life.roster & recent & (term >= NEVER) & ~roster_only & ~reports["conflict"]
     chosen = _chance(rng, _rate(CREMATION_ONLY_DEATH, noise), pool)
     _leave_cremation_only(reports, life, chosen, chosen)

@@ -137,6 +137,8 @@ def test_subsidy_on_a_roster_only_contributor_is_ineligible(night):
 def test_cremation_only_deaths_are_death_cases_with_one_report(night):
     only = set(_truth(night, "deceased").filter(pl.col("reported_by") == "funeral")["citizen_id"])
     assert len(only) >= 5
+    cremated = set(_linked(night, "funeral")["true_id"])
+    assert cremated <= set(_truth(night, "deceased")["citizen_id"])  # only the dead
     assert only <= set(_truth(night, "deaths_to_deregister")["citizen_id"])
     hukou = _linked(night, "hukou").filter(pl.col("true_id").is_in(list(only)))
     assert (hukou["人员状态"] == "正常").all()
