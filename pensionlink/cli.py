@@ -253,6 +253,8 @@ def evaluate(
 
     if not (night / "truth").is_dir():
         raise _fail(f"{night}: no truth/ folder (only generated nights have one)")
+    if not db.is_file():
+        raise _fail(f"{db}: no such database (run the night first)")
     typer.echo(format_report(evaluate_night(night, db)))
 
 

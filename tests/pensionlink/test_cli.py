@@ -56,6 +56,9 @@ def test_generate_noise_zero_is_clean_and_negative_noise_refused(tmp_path):
     assert histories.splitlines() == ["citizen_id,pension_no,kind,death_case"]
     result = runner.invoke(app, [*args, "--noise", "-1"])
     assert result.exit_code == 2 and "--noise" in result.stderr
+    result = runner.invoke(app, ["evaluate", "--night", str(out), "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2 and "no such database" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_bad_files_after_a_good_night_are_named_and_stood_in_for(
