@@ -1198,7 +1198,8 @@ class _Renderer:
         p, rng = self.p, self.rng
         pid = rng.permutation(np.flatnonzero(reports["funeral"]))
         death = reports["funeral_day"][pid]
-        cremation = death + rng.integers(1, 5, len(pid))
+        # Cremated 1-4 days after the death, and never after the night itself.
+        cremation = np.minimum(death + rng.integers(1, 5, len(pid)), p.as_of - 1)
         protect = reports.get("funeral_protect", np.zeros(p.n, bool))[pid]
         ids = self.ids("funeral", pid, protect)
         relative = (rng.random(len(pid)) < FUNERAL_RELATIVE_ID * self.noise) & ~protect

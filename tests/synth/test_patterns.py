@@ -294,6 +294,14 @@ def test_dates_conflict_marks_the_deaths_whose_reports_disagree(night):
     assert (others == 0).all()
 
 
+def test_no_extract_date_after_the_night(night):
+    """A record dated after the as-of date is refused by the connectors (issue 14)."""
+    as_of = AS_OF.strftime("%Y%m%d")
+    for source, column in (("funeral", "火化日期"), ("funeral", "死亡日期")):
+        days = _read(night, source)[column].str.strptime(pl.Date, "%Y/%m/%d")
+        assert (days.dt.strftime("%Y%m%d") < as_of).all(), (source, column)
+
+
 def test_noise_zero_has_no_patterns(tmp_path):
     generate_night(tmp_path, people=1500, seed=4, as_of=AS_OF, noise=0.0)
     assert _truth(tmp_path, "contradictory_histories").height == 0
