@@ -292,7 +292,7 @@ def _after_publish(
         summary["stages"]["report"] = stages[-1][1]
         summary["reports"] = str(files.summary.parent if files.summary else "")
     except (OSError, duckdb.Error) as exc:
-        log.error("报表未生成 reports not written: %s", exc)
+        log.error("报表未生成 reports not written: %s", type(exc).__name__)
         summary["reports"] = None
     return summary
 

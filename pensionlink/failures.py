@@ -236,18 +236,20 @@ def failure_line(
     state = reached(exc)
     zh, en = STAGES.get(state.stage, (state.stage, state.stage))
     signum = signum if signum is not None else signal_of(exc)
+    path = None
     if signum is not None:
         head = f"已中断 stopped by {signal.Signals(signum).name} during {en} ({zh})"
     else:
         path = _path_of(exc) or where.get(state.stage) or db
         head = f"{zh}失败 {en} failed: {cause_of(exc)} ({path})"
+    named = os.fspath(path) == os.fspath(db) if path is not None else False
     if state.published:
-        tail = f"本晚已完整发布 tonight's night is published whole in {db}; {zh}未完成 not finished"
+        tail = "本晚已完整发布 tonight's night is published whole" + ("" if named else f" in {db}")
+        tail += f"; {zh}未完成 not finished"
     else:
-        tail = (
-            "未发布 nothing published; "
-            f"上一晚的结果完整保留 the last published night is unchanged ({db})"
-        )
+        tail = "未发布 nothing published; "
+        tail += "上一晚的结果完整保留 the last published night is unchanged"
+        tail += "" if named else f" ({db})"
     return f"{head}; {tail}"
 
 

@@ -161,3 +161,51 @@ def test_published_data_docs_are_replaced_whole_and_failed_ones_set_aside(tmp_pa
     assert moved is not None and moved.parent == live / "failed" and moved.name != "earlier"
     assert not other_run.exists() and (live / "failed" / "earlier").is_dir()
     assert set_aside_folder(tmp_path / "never-written", live / "failed" / "x") is None
+
+
+def test_the_database_is_named_once_when_it_is_what_failed():
+    db_error = duckdb.IOException("Could not write file")
+    note_stage(db_error, "publish")
+    line = failure_line(db_error, DB, {"publish": DB})
+    assert line.count(str(DB)) == 1
+    assert line.endswith("上一晚的结果完整保留 the last published night is unchanged")
+    late = duckdb.IOException("Could not write file")
+    note_stage(late, "analyst", published=True)
+    assert failure_line(late, DB, {}).count(str(DB)) == 1
+    elsewhere = full_disk()  # the staging copy failed: both paths are named
+    note_stage(elsewhere, "publish")
+    line = failure_line(elsewhere, DB, {})
+    assert line.count(str(DB)) == 1 and str(DB.with_name(".staging")) in line
+
+
+def test_reports_not_written_logs_the_error_type_not_its_message(monkeypatch, tmp_path):
+    """After publishing, a report that fails is logged by type: its message could quote data."""
+    import logging
+
+    import polars as pl
+
+    from flows import nightly
+
+    monkeypatch.setattr(nightly, "summarise", lambda run, tables: {"stages": {}})
+    lines: list[str] = []
+    log = logging.getLogger("test.after_publish")
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    log.addHandler(handler)
+    monkeypatch.setattr(nightly, "log", log)
+    settings = type("S", (), {"db": tmp_path / "x.duckdb"})()
+
+    def report(db, run_id):
+        raise OSError(errno.ENAMETOOLONG, f"File name too long: {A_VALUE}.xlsx")
+
+    def timed(stage, message, fn, *args):
+        return fn(*args)
+
+    summary = nightly._after_publish(
+        settings, pl.DataFrame({"run_id": ["r1"]}), "published", {}, [("publish", 1.0)],
+        tmp_path / "none", timed, lambda db: db, report,
+    )
+    log.removeHandler(handler)
+    assert summary["reports"] is None
+    assert "报表未生成 reports not written: OSError" in lines
+    assert not any(A_VALUE in line for line in lines)
