@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -15,6 +16,10 @@ os.environ["PENSIONLINK_DB_KEY"] = "test-key-not-for-real-data-0123"
 os.environ.pop("PENSIONLINK_DB_KEY_FILE", None)
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Hypothesis's 200 ms deadline flakes on a loaded machine; timing belongs to benchmarks.
+settings.register_profile("pensionlink", deadline=None)
+settings.load_profile("pensionlink")
 
 
 @pytest.fixture(scope="session")
