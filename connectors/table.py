@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +120,28 @@ def _read_csv(data: bytes) -> pl.DataFrame:
             missing_columns="insert",
         )
     except pl.exceptions.PolarsError as exc:
-        raise TableError(f"CSV无法解析 unparsable CSV: {_first_line(exc)}") from None
+        raise TableError(_csv_fault(data, exc)) from None
+
+
+def _csv_fault(data: bytes, exc: Exception) -> str:
+    """Where a CSV could not be parsed: the line (Python's strict reader finds it) and the
+    column polars names, never polars' message (it quotes the offending cell)."""
+    reader = csv.reader(
+        io.StringIO(data.decode("utf-8", errors="replace"), newline=""), strict=True
+    )
+    where = "位置未知 place unknown"
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        where = f"第{reader.line_num}行附近 near line {reader.line_num}"
+    column = re.search(r"\(column number (\d+)\)", str(exc))
+    if column:
+        where += f" 第{column[1]}列 column {column[1]}"
+    return (
+        f"CSV无法解析 unparsable CSV ({type(exc).__name__}): {where}: 引号不配对 a quote is not "
+        'closed or is followed by text (expected a whole field in "…")'
+    )
 
 
 def _check_not_cut(data: bytes) -> None:
@@ -145,7 +167,8 @@ def _header_width(data: bytes) -> int:
     try:
         return len(next(csv.reader(io.StringIO(head))))
     except (csv.Error, StopIteration) as exc:
-        raise TableError(f"表头无法解析 unparsable header: {exc}") from None
+        name = type(exc).__name__
+        raise TableError(f"表头无法解析 unparsable header at line 1 ({name})") from None
 
 
 def _read_xlsx(path: Path, id_headers: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -164,7 +187,10 @@ def _read_xlsx(path: Path, id_headers: tuple[str, ...] = ()) -> pl.DataFrame:
         grid = grid.select(pl.all().cast(pl.String))
         numeric = _numeric_cells(path, grid, id_headers)
     except Exception as exc:  # calamine/fastexcel raise their own types for corrupt files
-        raise TableError(f"Excel无法读取 unreadable workbook: {_first_line(exc)}") from None
+        raise TableError(
+            f"Excel无法读取 unreadable workbook ({type(exc).__name__}): "
+            "文件损坏或不是xlsx corrupt or not an .xlsx workbook"
+        ) from None
     # a number's digits (fastexcel writes a whole float as an integer) gain ".0"
     return grid.with_columns(
         pl.when(flags & pl.col(c).str.contains(r"^[0-9]+$"))
@@ -203,11 +229,6 @@ def _numeric_cells(path: Path, grid: pl.DataFrame, id_headers: tuple[str, ...]) 
         .head(grid.height)
         for k, i in enumerate(wanted)
     }
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _headers(cells: tuple) -> tuple[tuple[str, ...], frozenset[str]]:

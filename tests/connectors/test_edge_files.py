@@ -193,3 +193,23 @@ def test_file_without_header_row_is_rejected_without_echoing_the_record(tmp_path
         read_source("hukou", tmp_path)
     assert ID_MAN not in str(err.value)
     assert "池花亮" not in str(err.value)
+
+
+def test_an_unparsable_csv_names_the_line_never_the_cell(tmp_path):
+    """Polars' message quotes the cell it could not parse; the rejection says where instead."""
+    rows = hukou_rows()
+    text = "".join(",".join(row) + "\r\n" for row in rows[:2])
+    stray = ",".join([f'"{ID_MAN}"x', *rows[1][1:]])  # text after a closing quote, line 3
+    target(tmp_path, "hukou").write_text(text + stray + "\r\n", encoding="utf-8")
+    with pytest.raises(SourceRejected) as err:
+        read_source("hukou", tmp_path)
+    message = str(err.value)
+    assert "unparsable CSV" in message and "near line 3" in message
+    assert ID_MAN not in message and rows[1][1] not in message
+
+
+def test_a_corrupt_workbook_message_quotes_nothing_from_the_file(tmp_path):
+    target(tmp_path, "hukou", ".xlsx").write_bytes(b"PK\x03\x04 " + ID_MAN.encode())
+    with pytest.raises(SourceRejected) as err:
+        read_source("hukou", tmp_path)
+    assert "unreadable workbook" in str(err.value) and ID_MAN not in str(err.value)
