@@ -390,3 +390,23 @@ def test_id_stored_as_a_number_in_a_workbook_is_mangled_and_not_linked_on(tmp_pa
     methods = dict(linked["resident_roster"].select("pension_no", "link_method").rows())
     assert methods["2205000002"] == "id"
     assert methods["2205000003"] not in ("id", "id_repaired", "id_unregistered")
+
+
+def test_a_dead_pensioner_whose_status_word_had_a_space_stays_on_the_deaths_list(tmp_path):
+    # Issue 14 item 4: "待遇 领取" used to drop a dead pensioner off the deaths list.
+    rows = roster_with("待遇 领取")
+    tables = findings_of(tiny_night(tmp_path, roster=rows, hukou=dead_man_hukou()))
+    deaths = tables["deaths_to_deregister"].filter(pl.col("citizen_id") == ID_MAN)
+    assert deaths["decision"].to_list() == ["confirmed"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 item 4 open: a dead pensioner whose roster row is rejected (参保状态 正常) "
+    "leaves the deaths list without review; the fix belongs in findings/withheld.py",
+)
+def test_a_dead_pensioner_whose_roster_row_was_rejected_goes_to_review(tmp_path):
+    rows = roster_with("正常")
+    tables = findings_of(tiny_night(tmp_path, roster=rows, hukou=dead_man_hukou()))
+    deaths = tables["deaths_to_deregister"].filter(pl.col("citizen_id") == ID_MAN)
+    assert deaths["decision"].to_list() == ["review"]
