@@ -25,7 +25,7 @@ from findings.death_evidence import DEATH_SOURCES, death_evidence
 from findings.settlement import settle_deceased
 from findings.status_at_death import status_at_death
 from findings.status_history import CONTRADICTORY, history_problems
-from findings.withheld import withheld_death_reports
+from findings.withheld import rejected_roster_people, withheld_death_reports
 from matching.names import add_name_keys
 from pensionlink.settings import Policy
 
@@ -290,4 +290,48 @@ def deaths_to_deregister(
         .then(pl.lit("confirmed"))
         .otherwise(pl.lit("review"))
     )
-    return out.select(COLUMNS).sort("township", "village", "pension_no")
+    unknown = _rejected_roster_deaths(linked, evidence, out)
+    return pl.concat([out.select(COLUMNS), unknown], how="vertical_relaxed").sort(
+        "township", "village", "pension_no", "citizen_id", nulls_last=True
+    )
+
+
+REJECTED_ROSTER_REASON = "城乡居保参保登记记录数据不合约定已拒收，参保状态未知，需核实后处理"
+
+
+def _rejected_roster_deaths(
+    linked: dict[str, pl.DataFrame], evidence: pl.DataFrame, listed: pl.DataFrame
+) -> pl.DataFrame:
+    """A person an agency reports dead whose residents' roster row was rejected tonight:
+    listed for review (status and settlement unknown), never dropped and never confirmed
+    — a refused row must not let a dead pensioner's payments run on unnoticed."""
+    people = rejected_roster_people(linked)
+    schema = listed.select(COLUMNS).schema
+    if people.is_empty():
+        return pl.DataFrame(schema=schema)
+    hukou = (
+        linked["hukou"]
+        .filter(pl.col("person_id").is_not_null())
+        .unique("person_id", keep="first")
+        .select("person_id", "name", "township", "village")
+    )
+    rows = (
+        evidence.filter(
+            pl.col("person_id").is_in(people.implode())
+            & ~pl.col("person_id").is_in(listed["citizen_id"].implode())
+        )
+        .join(hukou, on="person_id", how="inner")
+        .select(
+            citizen_id="person_id",
+            name="name",
+            township="township",
+            village="village",
+            death_date="death_date",
+            evidence="evidence",
+            decision=pl.lit("review"),
+            reason=pl.lit(REJECTED_ROSTER_REASON),
+        )
+    )
+    return rows.select(
+        pl.col(c) if c in rows.columns else pl.lit(None).alias(c) for c in COLUMNS
+    ).cast(schema)

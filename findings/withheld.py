@@ -10,6 +10,9 @@ key :data:`WITHHELD`. A rejected row is never evidence either way, so the person
   so they are left out of the uninsured list and of coverage (not told to enrol); so is
   a person proposed for a roster record in the clerical-review queue (key
   :data:`REVIEW_QUEUE`), until a reviewer decides;
+- a rejected residents' roster row of someone an agency reports dead: the person cannot
+  drop off the deaths list because their roster row was refused, so they are listed for
+  review with the reason (`rejected_roster_people`);
 - a rejected death report (hukou 死亡, a death certificate, a funeral record, medical
   insurance 终止原因 死亡): the death is neither taken nor dropped; a pensioner with one
   goes to review, never `confirmed`, until the agency corrects the row.
@@ -28,6 +31,7 @@ __all__ = [
     "ROSTER_SOURCES",
     "WITHHELD",
     "insurance_unknown",
+    "rejected_roster_people",
     "withheld_death_reports",
 ]
 
@@ -94,4 +98,17 @@ def withheld_death_reports(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
         reports.group_by(pl.col("citizen_id").alias("person_id"))
         .agg(withheld_reports=source.unique().sort())
         .cast(schema)
+    )
+
+
+def rejected_roster_people(linked: dict[str, pl.DataFrame]) -> pl.Series:
+    """IDs of the people whose residents' roster row was rejected tonight (参保登记记录
+    被拒收): their 参保状态 is unknown until the bureau corrects the row."""
+    rows = _withheld(linked)
+    if rows is None:
+        return pl.Series("person_id", [], pl.String)
+    return (
+        rows.filter(pl.col("source") == "resident_roster")["citizen_id"]
+        .unique()
+        .rename("person_id")
     )

@@ -400,13 +400,12 @@ def test_a_dead_pensioner_whose_status_word_had_a_space_stays_on_the_deaths_list
     assert deaths["decision"].to_list() == ["confirmed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 item 4 open: a dead pensioner whose roster row is rejected (参保状态 正常) "
-    "leaves the deaths list without review; the fix belongs in findings/withheld.py",
-)
 def test_a_dead_pensioner_whose_roster_row_was_rejected_goes_to_review(tmp_path):
     rows = roster_with("正常")
     tables = findings_of(tiny_night(tmp_path, roster=rows, hukou=dead_man_hukou()))
     deaths = tables["deaths_to_deregister"].filter(pl.col("citizen_id") == ID_MAN)
     assert deaths["decision"].to_list() == ["review"]
+    assert "参保登记记录数据不合约定已拒收" in deaths["reason"][0]
+    assert deaths["evidence"].to_list() == [["hukou"]] and deaths["pension_no"][0] is None
+    assert deaths["to_recover"][0] is None  # unknown until the row is corrected, not 0
+    assert not tables["uninsured_eligible"]["citizen_id"].is_in([ID_MAN]).any()
