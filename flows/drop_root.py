@@ -20,6 +20,7 @@ import duckdb
 from prefect import flow
 
 from flows.nightly import nightly
+from pensionlink import queries
 from pensionlink.store import open_warehouse
 
 __all__ = [
@@ -58,10 +59,7 @@ def published_nights(db: Path) -> set[dt.date]:
         return set()
     with open_warehouse(Path(db), read_only=True) as warehouse:
         try:
-            rows = warehouse.frame(
-                "SELECT DISTINCT as_of FROM runs "
-                "WHERE status IN ('published', 'superseded', 'backfilled')"
-            )
+            rows = warehouse.frame(queries.published_nights())
         except duckdb.CatalogException:
             return set()
     return set(rows["as_of"].to_list())

@@ -30,7 +30,14 @@ from pensionlink.publication import publish_folder, set_aside_folder
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
 from pensionlink.run_record import inputs_fingerprint, run_frame, run_id, summarise
 from pensionlink.settings import Policy, Settings, load_policy
-from pensionlink.store import BACKFILLED, WarehouseSnapshots, open_warehouse, write_warehouse
+from pensionlink.store import (
+    BACKFILLED,
+    WarehouseSnapshots,
+    open_warehouse,
+    publish_night,
+    record_stages,
+    write_warehouse,
+)
 
 __all__ = ["nightly", "run_night"]
 
@@ -86,10 +93,9 @@ def findings_task(
 
 @io_task("发布 publish")
 def publish_task(
-    db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame], night: NightExtract
+    db: Path, run: pl.DataFrame, tables: dict[str, pl.DataFrame], accepted: dict
 ) -> str:
-    with write_warehouse(db) as warehouse:
-        return warehouse.publish(run, tables, night.accepted)
+    return publish_night(db, run, tables, accepted)
 
 
 @io_task("生成报表 report")
@@ -143,7 +149,7 @@ def run_night(settings: Settings) -> dict:
         validate_night,
         link_night,
         night_findings,
-        publish_task.fn,
+        publish_night,
         publish_analyst_database,
         write_night_reports,
     )
@@ -255,7 +261,9 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
         run = run_frame(
             settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
         )
-        status = timed("publish", "发布 publishing", publish, settings.db, run, tables, night)
+        status = timed(
+            "publish", "发布 publishing", publish, settings.db, run, tables, night.accepted
+        )
     except BaseException as exc:  # a signal too (`failures.Stopped`): recorded, then re-raised
         note_stage(exc, current[0])
         record_failed_run(settings, started, stages, exc)
@@ -294,7 +302,17 @@ def _after_publish(
     except (OSError, duckdb.Error) as exc:
         log.error("报表未生成 reports not written: %s", type(exc).__name__)
         summary["reports"] = None
+    _record_stages(settings.db, run["run_id"][0], stages)
     return summary
+
+
+def _record_stages(db: Path, run: str, stages: list[tuple[str, float]]) -> None:
+    """Every stage's time into the run's row (written before publish, analysts' copy and
+    reports had run); the night stands if this fails."""
+    try:
+        record_stages(db, run, stages)
+    except Exception as exc:  # the night is published; say the times are not recorded
+        log.error("运行耗时未写入 stage times not recorded: %s", type(exc).__name__)
 
 
 @flow(name="pensionlink-nightly", log_prints=False, persist_result=False)

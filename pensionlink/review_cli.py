@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from matching.citizen_id import mask_one
+from pensionlink.queries import open_review_items
 
 review_app = typer.Typer(no_args_is_help=True, help=__doc__)
 
@@ -42,11 +43,7 @@ def _open(db: Path, read_only: bool):
 def list_items(db: DB = Path("data/pensionlink.duckdb")) -> None:
     """Tonight's pairs waiting for a decision."""
     with _open(db, read_only=True) as warehouse:
-        queue = warehouse.frame(
-            "SELECT q.review_id, q.source, q.line_no, q.person_id, q.probability, q.reason "
-            "FROM review_queue q LEFT JOIN review_decisions d USING (review_id) "
-            "WHERE d.review_id IS NULL ORDER BY q.probability DESC"
-        )
+        queue = warehouse.frame(open_review_items())
     if queue.is_empty():
         typer.echo("复核队列为空 nothing to review")
         return

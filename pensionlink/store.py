@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -24,6 +24,7 @@ from connectors.canonical import REJECTED_SCHEMA, empty_frame
 from connectors.delivery_guard import DeliveryCounts, distinct_id_column
 from pensionlink.database_key import database_key
 from pensionlink.publication import crash_point, staged_database
+from pensionlink.queries import Query, set_run_stages
 
 __all__ = [
     "FINDING_TABLES",
@@ -34,6 +35,8 @@ __all__ = [
     "WrongKey",
     "connect_database",
     "open_warehouse",
+    "publish_night",
+    "record_stages",
     "snapshot_table",
     "write_plain_database",
     "write_warehouse",
@@ -82,12 +85,14 @@ class Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
-    def sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyRelation | None:
-        """Run one statement with bound parameters."""
-        return self.con.execute(query, params or [])
+    def frame(self, query: Query) -> pl.DataFrame:
+        """Run a named query (`pensionlink.queries`) and return its result as a polars
+        frame; SQL text is not accepted."""
+        if not isinstance(query, Query):
+            raise TypeError(f"Warehouse.frame takes a pensionlink.queries.Query, not {query!r}")
+        return self._frame(query.sql, list(query.params))
 
-    def frame(self, query: str, params: list | None = None) -> pl.DataFrame:
-        """Run a query and return its result as a polars frame."""
+    def _frame(self, query: str, params: list | None = None) -> pl.DataFrame:
         return self.con.execute(query, params or []).pl()
 
     def ensure_schema(self) -> None:
@@ -200,7 +205,7 @@ class Warehouse:
         """`first_seen_run` of each disagreement: the earliest run (published or back-filled)
         whose history has the same person and kind (tonight's run when none has; runs
         this one replaces do not count), so it stays the same night after night."""
-        seen = self.frame(
+        seen = self._frame(
             "SELECT h.citizen_id, h.kind, arg_min(h.run_id, r.started_at) AS first_seen_run "
             "FROM agency_disagreements_history h JOIN runs r USING (run_id) "
             "WHERE r.status IN ('published', 'backfilled') "
@@ -220,7 +225,7 @@ class Warehouse:
         oldest first.
         Nothing here is ever deleted by pensionlink (PIPL Art. 55–56: kept ≥ 3 years)."""
         accepted = self._has_table("delivery_acceptances")
-        return self.frame(
+        return self._frame(
             """
             SELECT started_at AS happened_at, coalesce(run_by, '（未记录）') AS who,
                    'run' AS action,
@@ -245,7 +250,7 @@ class Warehouse:
         present = {
             t for (t,) in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         }
-        frames = {t: self.frame(f"SELECT * FROM {t}") for t in tables if t in present}
+        frames = {t: self._frame(f"SELECT * FROM {t}") for t in tables if t in present}
         comments = {
             (t, c): note
             for t, c, note in self.con.execute(
@@ -261,6 +266,12 @@ class Warehouse:
         self.con.register("incoming_run", run.to_arrow())
         self.con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_run")
         self.con.unregister("incoming_run")
+
+    def record_stages(self, run_id: str, stages: Sequence[tuple[str, float]]) -> None:
+        """Set a recorded run's `stages` to every stage it went through, those after its
+        row was written (publish, analysts' copy, reports) included."""
+        query = set_run_stages(run_id, stages)
+        self.con.execute(query.sql, list(query.params))
 
     def _repeated_runs(self, run: pl.DataFrame) -> list[str]:
         """Earlier published runs of the same night from the same inputs (same files,
@@ -293,7 +304,7 @@ class Warehouse:
 
     def decisions(self) -> pl.DataFrame:
         """Every reviewer decision, oldest first (later ones win)."""
-        return self.frame(
+        return self._frame(
             "SELECT source, record_key, person_id, decision FROM review_decisions "
             "ORDER BY decided_at"
         )
@@ -302,7 +313,7 @@ class Warehouse:
         """Store a reviewer's decision on a queued item; returns the item decided."""
         if decision not in ("accept", "reject"):
             raise ValueError(f"decision must be accept or reject, not {decision!r}")
-        item = self.frame(
+        item = self._frame(
             "SELECT review_id, source, line_no, record_key, person_id FROM review_queue "
             "WHERE review_id = ?",
             [review_id],
@@ -334,14 +345,14 @@ class Warehouse:
     def review_detail(self, review_id: str) -> tuple[dict, dict | None, dict | None]:
         """A queued item, the source record it is about and the candidate's hukou record
         (both from the sources' last accepted deliveries)."""
-        item = self.frame("SELECT * FROM review_queue WHERE review_id = ?", [review_id])
+        item = self._frame("SELECT * FROM review_queue WHERE review_id = ?", [review_id])
         if item.is_empty():
             raise LookupError(f"no review item {review_id} in tonight's queue")
         row = item.row(0, named=True)
-        record = self.frame(
+        record = self._frame(
             f"SELECT * FROM {snapshot_table(row['source'])} WHERE line_no = ?", [row["line_no"]]
         )
-        person = self.frame(
+        person = self._frame(
             f"SELECT * FROM {snapshot_table('hukou')} WHERE citizen_id = ? LIMIT 1",
             [row["person_id"]],
         )
@@ -370,8 +381,8 @@ class Warehouse:
             return None
         file, checksum, encoding, rows_read = found
         schema = empty_frame(load_specs()[source]).schema
-        frame = self.frame(f"SELECT * FROM {snapshot_table(source)}").cast(dict(schema))
-        rejected = self.frame(
+        frame = self._frame(f"SELECT * FROM {snapshot_table(source)}").cast(dict(schema))
+        rejected = self._frame(
             "SELECT * EXCLUDE (source) FROM snapshots.rejected_rows WHERE source = ? ORDER BY line",
             [source],
         ).select(pl.lit(source).alias("source"), pl.all())
@@ -659,3 +670,22 @@ def write_warehouse(path: Path) -> Iterator[Warehouse]:
             encrypt_file(staging, key)
         with open_warehouse(staging) as warehouse:
             yield warehouse
+
+
+def publish_night(
+    db: Path,
+    run: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame],
+    accepted: Mapping[str, SourceRead] | None = None,
+) -> str:
+    """Publish a night into the database at `db` through a staged copy (`Warehouse.publish`);
+    returns the run's status."""
+    with write_warehouse(db) as warehouse:
+        return warehouse.publish(run, tables, accepted)
+
+
+def record_stages(db: Path, run_id: str, stages: Sequence[tuple[str, float]]) -> None:
+    """Write a published run's full stage timings into `runs.stages`, under the writers'
+    lock through a staged copy like every other write."""
+    with write_warehouse(db) as warehouse:
+        warehouse.record_stages(run_id, stages)

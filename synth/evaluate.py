@@ -16,7 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pensionlink.store import connect_database
+from pensionlink.queries import evaluation_rows, has_column, has_table
+from pensionlink.store import Warehouse, open_warehouse
 from synth.patterns import DISAGREEMENT_KINDS
 
 __all__ = ["evaluate_night", "format_report"]
@@ -36,30 +37,9 @@ def _truth_ids(night: Path, name: str, where: pl.Expr | None = None) -> set | No
     return set((frame if where is None else frame.filter(where))["citizen_id"].to_list())
 
 
-def _has_table(db: Path, table: str) -> bool:
-    found = _published(
-        db,
-        "SELECT count(*) AS n FROM duckdb_tables() "
-        f"WHERE database_name = current_database() AND table_name = '{table}'",
-    )
-    return bool(found["n"][0])
-
-
-def _has_column(db: Path, table: str, column: str) -> bool:
-    found = _published(
-        db,
-        "SELECT count(*) AS n FROM duckdb_columns() WHERE database_name = current_database() "
-        f"AND table_name = '{table}' AND column_name = '{column}'",
-    )
-    return bool(found["n"][0])
-
-
-def _published(db: Path, query: str) -> pl.DataFrame:
-    con = connect_database(db)
-    try:
-        return con.execute(query).pl()
-    finally:
-        con.close()
+def _published(db: Warehouse, table: str, *columns: str) -> pl.DataFrame:
+    """Columns of a live table of the published night."""
+    return db.frame(evaluation_rows(table, columns))
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -78,18 +58,19 @@ def _pr(predicted: set, expected: set) -> dict:
 
 def evaluate_night(night: Path, db: Path) -> dict[str, dict]:
     """Compare the latest published findings in `db` with `night/truth/`."""
-    night, db = Path(night), Path(db)
-    return {
-        "deaths_to_deregister": _deaths(night, db),
-        "uninsured_eligible": _uninsured(night, db),
-        "coverage_by_area": _coverage(night, db),
-        "duplicate_funeral_benefits": _funeral(night, db),
-        "agency_disagreements": _disagreements(night, db),
-        "person_links": _links(night, db),
-    }
+    night = Path(night)
+    with open_warehouse(Path(db), read_only=True) as warehouse:  # decrypted once
+        return {
+            "deaths_to_deregister": _deaths(night, warehouse),
+            "uninsured_eligible": _uninsured(night, warehouse),
+            "coverage_by_area": _coverage(night, warehouse),
+            "duplicate_funeral_benefits": _funeral(night, warehouse),
+            "agency_disagreements": _disagreements(night, warehouse),
+            "person_links": _links(night, warehouse),
+        }
 
 
-def _links(night: Path, db: Path) -> dict:
+def _links(night: Path, db: Warehouse) -> dict:
     """Links against the true person of every record (truth counts data rows from 1)."""
     path = night / "truth" / "record_links.csv"
     if not path.exists():
@@ -97,8 +78,8 @@ def _links(night: Path, db: Path) -> dict:
     truth = pl.read_csv(path, schema_overrides={"line_no": pl.Int64}, infer_schema=False).select(
         "source", (pl.col("line_no").cast(pl.Int64) + 1).alias("line_no"), "citizen_id"
     )
-    links = _published(db, "SELECT source, line_no, person_id, link_method FROM person_links")
-    queued = _published(db, "SELECT count(*) AS n FROM review_queue")["n"][0]
+    links = _published(db, "person_links", "source", "line_no", "person_id", "link_method")
+    queued = _published(db, "review_queue", "count(*) AS n")["n"][0]
     both = links.filter(pl.col("source") != "hukou").join(
         truth, on=["source", "line_no"], how="inner"
     )
@@ -121,15 +102,16 @@ def _money(frame: pl.DataFrame, columns) -> pl.DataFrame:
     )
 
 
-def _deaths(night: Path, db: Path) -> dict:
+def _deaths(night: Path, db: Warehouse) -> dict:
     truth = _truth(night, "deaths_to_deregister")
     dead = truth.filter(pl.col("truly_dead").str.to_lowercase() == "true")
     living = set(_truth(night, "never_confirm_dead")["citizen_id"].to_list())
     pred = _published(
         db,
-        "SELECT citizen_id, decision, "
-        + ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in _SETTLEMENT)
-        + " FROM deaths_to_deregister",
+        "deaths_to_deregister",
+        "citizen_id",
+        "decision",
+        *(f"CAST({c} AS VARCHAR) AS {c}" for c in _SETTLEMENT),
     )
     found = set(pred["citizen_id"].to_list())
     confirmed = set(pred.filter(pl.col("decision") == "confirmed")["citizen_id"].to_list())
@@ -167,9 +149,9 @@ def _deaths(night: Path, db: Path) -> dict:
     }
 
 
-def _uninsured(night: Path, db: Path) -> dict:
+def _uninsured(night: Path, db: Warehouse) -> dict:
     truth = _truth(night, "uninsured_eligible")
-    pred = _published(db, "SELECT citizen_id, category FROM uninsured_eligible")
+    pred = _published(db, "uninsured_eligible", "citizen_id", "category")
     both = pred.join(truth.select("citizen_id", "category"), on="citizen_id", suffix="_true")
     agree = both.filter(pl.col("category") == pl.col("category_true")).height
     listed = set(pred["citizen_id"].to_list())
@@ -186,12 +168,12 @@ def _uninsured(night: Path, db: Path) -> dict:
 _COVERAGE = ("residents_16_plus", "insured", "uninsured_eligible")
 
 
-def _coverage(night: Path, db: Path) -> dict:
+def _coverage(night: Path, db: Warehouse) -> dict:
     """Villages whose three counts equal the truth's, and the night's totals."""
     truth = _truth(night, "coverage_by_area").with_columns(pl.col(_COVERAGE).cast(pl.Int64))
-    pred = _published(
-        db, "SELECT township, village, " + ", ".join(_COVERAGE) + " FROM coverage_by_area"
-    ).with_columns(pl.col(_COVERAGE).cast(pl.Int64))
+    pred = _published(db, "coverage_by_area", "township", "village", *_COVERAGE).with_columns(
+        pl.col(_COVERAGE).cast(pl.Int64)
+    )
     both = truth.join(pred, on=["township", "village"], how="left", suffix="_pred")
     exact = both.select(
         pl.all_horizontal((pl.col(c) == pl.col(f"{c}_pred")).fill_null(False) for c in _COVERAGE)
@@ -204,16 +186,18 @@ def _coverage(night: Path, db: Path) -> dict:
     }
 
 
-def _funeral(night: Path, db: Path) -> dict:
+def _funeral(night: Path, db: Warehouse) -> dict:
     """Asserted rows only: rows left for review (`decision = 'review'`, issue 13) claw
     nothing back and are counted apart."""
     truth = _truth(night, "duplicate_funeral_benefits")
-    decided = _has_column(db, "duplicate_funeral_benefits", "decision")
+    decided = db.frame(has_column("duplicate_funeral_benefits", "decision"))["n"][0]
     pred = _published(
         db,
-        "SELECT citizen_id, kind, CAST(amount_to_recover AS VARCHAR) amount_to_recover, "
-        + ("decision" if decided else "'confirmed' AS decision")
-        + " FROM duplicate_funeral_benefits",
+        "duplicate_funeral_benefits",
+        "citizen_id",
+        "kind",
+        "CAST(amount_to_recover AS VARCHAR) amount_to_recover",
+        "decision" if decided else "'confirmed' AS decision",
     )
     review = pred.filter(pl.col("decision") == "review")
     pred = pred.filter(pl.col("decision") != "review")
@@ -232,15 +216,15 @@ def _funeral(night: Path, db: Path) -> dict:
     }
 
 
-def _disagreements(night: Path, db: Path) -> dict:
+def _disagreements(night: Path, db: Warehouse) -> dict:
     """Over the kinds the truth knows (`synth.patterns.DISAGREEMENT_KINDS`), and per kind
     seen: precision and recall of (person, kind); rows of other kinds are counted."""
     if not (night / "truth" / "agency_disagreements.csv").exists():
         return {"skipped": "no truth/agency_disagreements.csv"}
-    if not _has_table(db, "agency_disagreements"):
+    if not db.frame(has_table("agency_disagreements"))["n"][0]:
         return {"skipped": "no agency_disagreements table"}
     truth = _truth(night, "agency_disagreements").select("citizen_id", "kind")
-    pred = _published(db, "SELECT citizen_id, kind FROM agency_disagreements")
+    pred = _published(db, "agency_disagreements", "citizen_id", "kind")
     known = pred.filter(pl.col("kind").is_in(DISAGREEMENT_KINDS))
     out = {
         **_pr(set(known.iter_rows()), set(truth.iter_rows())),

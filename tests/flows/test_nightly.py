@@ -119,3 +119,34 @@ def test_drop_root_flow_runs_the_newest_night_once(sample_night: Path, tmp_path,
     assert published_nights(db) == {AS_OF}
     assert nightly_from_drop_root(drop_root=str(root), db=str(db), quiet_seconds=0) is None
     assert counts(db)["runs"] == 1
+
+
+STAGES = ["read", "check", "link", "findings", "publish", "analyst", "report"]
+
+
+def stages(db: Path) -> list[dict]:
+    with connect_database(db) as con:
+        (recorded,) = con.execute("SELECT stages FROM runs").fetchone()
+    return recorded
+
+
+def test_runs_stages_hold_every_stage(published: Path):
+    recorded = stages(published)
+    assert [s["stage"] for s in recorded] == STAGES
+    assert all(s["seconds"] >= 0 for s in recorded)
+
+
+def test_stage_times_not_recorded_leave_the_night_published(
+    sample_night: Path, tmp_path, monkeypatch
+):
+    def fail(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("flows.nightly.record_stages", fail)
+    db = tmp_path / "pensionlink.duckdb"
+    summary = run_night(settings(sample_night, db))
+    assert summary["status"] == "published"
+    assert list(summary["stages"]) == STAGES
+    with connect_database(db) as con:
+        assert con.execute("SELECT status FROM runs").fetchall() == [("published",)]
+    assert [s["stage"] for s in stages(db)] == STAGES[:4]  # as written before publishing

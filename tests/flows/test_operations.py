@@ -250,7 +250,7 @@ def test_an_unencrypted_database_left_with_a_wal_by_an_older_version_keeps_its_d
     (tmp_path / "copy.duckdb").rename(db)
     (tmp_path / "copy.duckdb.wal").rename(wal)
     with write_warehouse(db) as warehouse:
-        assert warehouse.frame("SELECT answer FROM keep").item() == 42
+        assert warehouse._frame("SELECT answer FROM keep").item() == 42
     assert not wal.exists()
     with connect_database(db) as con:
         assert con.execute("SELECT answer FROM keep").fetchone() == (42,)

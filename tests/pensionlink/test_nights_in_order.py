@@ -19,7 +19,7 @@ NOV27, NOV20 = dt.date(2026, 11, 27), dt.date(2026, 11, 20)
 
 def rows(db: Path, query: str) -> list[tuple]:
     with open_warehouse(db, read_only=True) as warehouse:
-        return warehouse.frame(query).rows()
+        return warehouse._frame(query).rows()
 
 
 def test_an_older_night_writes_history_and_its_run_only(tmp_path: Path):

@@ -71,7 +71,7 @@ def test_decide_is_stored_with_who_and_leaves_the_list(db: Path):
     )
     assert done.exit_code == 0, done.output
     with open_warehouse(db, read_only=True) as warehouse:
-        decisions = warehouse.frame("SELECT * FROM review_decisions")
+        decisions = warehouse._frame("SELECT * FROM review_decisions")
     assert decisions.select("review_id", "decision", "decided_by", "note").row(0) == (
         "abc123",
         "reject",
@@ -102,7 +102,7 @@ def _queue_item(db: Path, review_id: str, record_key: str) -> None:
 
 def _decisions(db: Path, review_id: str) -> list[tuple]:
     with open_warehouse(db, read_only=True) as warehouse:
-        return warehouse.frame(
+        return warehouse._frame(
             "SELECT decision, decided_by FROM review_decisions WHERE review_id = ?", [review_id]
         ).rows()
 

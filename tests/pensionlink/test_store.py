@@ -49,6 +49,6 @@ def test_columns_added_later_reach_old_tables_and_their_history(tmp_path: Path):
             got = columns(warehouse.con, table)
             assert {"monthly_pension_estimate", "repay_months"} <= set(got), table
             assert got["repay_months"].startswith("垫付偿还月数")
-        kept = warehouse.frame("SELECT run_id, repay_months FROM uninsured_eligible_history")
+        kept = warehouse._frame("SELECT run_id, repay_months FROM uninsured_eligible_history")
     assert kept.rows() == [("r1", None)]  # earlier nights kept, the new column empty
     assert is_encrypted(db)

@@ -1,0 +1,171 @@
+"""Named queries (查询): pure functions that build SQL text and its parameters.
+
+Every read of the warehouse from outside `pensionlink.store` is one of these, run by
+`Warehouse.frame`, which takes a `Query` and nothing else: no module outside the
+warehouse writes SQL, and values always travel as bound parameters, never in the text.
+Table names are only ever the project's own (checked against `KNOWN_TABLES`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Query",
+    "coverage_trend",
+    "evaluation_rows",
+    "has_column",
+    "has_table",
+    "latest_published_run",
+    "open_review_items",
+    "published_nights",
+    "published_run",
+    "report_rows",
+    "set_run_stages",
+]
+
+# The tables a report reads, and how each is read: its columns and its order.
+_REPORTED = {
+    "deaths_to_deregister": ("* EXCLUDE (run_id)", "township, village, name"),
+    "uninsured_eligible": ("* EXCLUDE (run_id)", "township, village, category, name"),
+    "duplicate_funeral_benefits": ("* EXCLUDE (run_id)", "township, village, name, kind"),
+    "coverage_by_area": ("* EXCLUDE (run_id)", "township, village"),
+    "agency_disagreements": ("* EXCLUDE (run_id)", "township, village, name, kind"),
+    "source_quality": (
+        "agency, title, source, stale, note, rows_read, rows_rejected,\n"
+        "       ids_valid, ids_repaired, ids_invalid, ids_mangled, ids_empty,\n"
+        "       rows_linked, rows_unlinked, expectations, expectations_failed",
+        "agency, source",
+    ),
+}
+# Tables the evaluation of a generated night reads (its columns are named by the caller
+# from its own constants, never from input).
+_EVALUATED = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+    "agency_disagreements",
+    "person_links",
+    "review_queue",
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """SQL text and its bound parameters, as built by a function of this module."""
+
+    sql: str
+    params: tuple = ()
+
+
+def latest_published_run() -> Query:
+    """The latest night (not the latest run: a back-fill of an older night is run later)."""
+    return Query(
+        """
+SELECT run_id, as_of, finished_at FROM runs
+WHERE status = 'published' ORDER BY as_of DESC, finished_at DESC LIMIT 1
+"""
+    )
+
+
+def published_run(run_id: str) -> Query:
+    """A given run that wrote history (published or back-filled)."""
+    return Query(
+        """
+SELECT run_id, as_of, finished_at FROM runs
+WHERE run_id = ? AND status IN ('published', 'backfilled')
+""",
+        (run_id,),
+    )
+
+
+def report_rows(table: str, run_id: str | None = None) -> Query:
+    """A finding table as the reports show it: the live table, or with `run_id` that
+    run's rows of its history."""
+    if table not in _REPORTED:
+        raise ValueError(f"not a reported table: {table}")
+    columns, order = _REPORTED[table]
+    if run_id is None:
+        return Query(f"SELECT {columns} FROM {table} ORDER BY {order}")
+    source = f"(SELECT * FROM {table}_history WHERE run_id = ?)"
+    return Query(f"SELECT {columns} FROM {source} ORDER BY {order}", (run_id,))
+
+
+def coverage_trend(as_of: dt.date) -> Query:
+    """One point per night (as-of date) and township up to `as_of`: the last run
+    published for that night."""
+    return Query(
+        """
+WITH per_run AS (
+    SELECT r.as_of, r.finished_at, h.township,
+           sum(h.residents_16_plus)::BIGINT AS residents_16_plus,
+           sum(h.insured)::BIGINT AS insured,
+           sum(h.uninsured_eligible)::BIGINT AS uninsured_eligible
+    FROM coverage_by_area_history h JOIN runs r USING (run_id)
+    WHERE r.status IN ('published', 'backfilled') AND r.as_of <= ?
+    GROUP BY ALL
+)
+SELECT as_of, township, residents_16_plus, insured, uninsured_eligible,
+       round(insured / residents_16_plus, 4) AS coverage_rate
+FROM per_run
+QUALIFY row_number() OVER (PARTITION BY as_of, township ORDER BY finished_at DESC) = 1
+ORDER BY as_of, township
+""",
+        (as_of,),
+    )
+
+
+def has_table(table: str) -> Query:
+    """One row, `n`: 1 if the open database has the table (in its own catalogue)."""
+    return Query(
+        "SELECT count(*) AS n FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND table_name = ?",
+        (table,),
+    )
+
+
+def has_column(table: str, column: str) -> Query:
+    """One row, `n`: 1 if the open database's table has the column."""
+    return Query(
+        "SELECT count(*) AS n FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND table_name = ? AND column_name = ?",
+        (table, column),
+    )
+
+
+def open_review_items() -> Query:
+    """Tonight's queued pairs without a decision, the likeliest first."""
+    return Query(
+        "SELECT q.review_id, q.source, q.line_no, q.person_id, q.probability, q.reason "
+        "FROM review_queue q LEFT JOIN review_decisions d USING (review_id) "
+        "WHERE d.review_id IS NULL ORDER BY q.probability DESC"
+    )
+
+
+def published_nights() -> Query:
+    """As-of dates with a run that published (or back-filled) them."""
+    return Query(
+        "SELECT DISTINCT as_of FROM runs "
+        "WHERE status IN ('published', 'superseded', 'backfilled')"
+    )
+
+
+def evaluation_rows(table: str, columns: Sequence[str]) -> Query:
+    """Columns (SQL expressions from the evaluator's own constants) of a live table."""
+    if table not in _EVALUATED:
+        raise ValueError(f"not an evaluated table: {table}")
+    return Query(f"SELECT {', '.join(columns)} FROM {table}")
+
+
+def set_run_stages(run_id: str, stages: Sequence[tuple[str, float]]) -> Query:
+    """Replace a run's `stages` (each stage and its seconds, rounded as `run_frame` does)."""
+    listed = [{"stage": n, "seconds": round(s, 3)} for n, s in stages]
+    return Query(
+        "UPDATE runs SET stages = CAST(?::JSON AS STRUCT(stage VARCHAR, seconds DOUBLE)[]) "
+        "WHERE run_id = ?",
+        (json.dumps(listed), run_id),
+    )
