@@ -149,8 +149,7 @@ def open_review_items() -> Query:
 def published_nights() -> Query:
     """As-of dates with a run that published (or back-filled) them."""
     return Query(
-        "SELECT DISTINCT as_of FROM runs "
-        "WHERE status IN ('published', 'superseded', 'backfilled')"
+        "SELECT DISTINCT as_of FROM runs WHERE status IN ('published', 'superseded', 'backfilled')"
     )
 
 
