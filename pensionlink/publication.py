@@ -22,7 +22,6 @@ import fcntl
 import logging
 import os
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,20 +30,12 @@ from pensionlink.file_modes import file_mode, restricted_file
 
 __all__ = [
     "StagingFailed",
-    "crash_point",
     "publish_folder",
     "set_aside_folder",
     "staged_database",
 ]
 
 log = logging.getLogger(__name__)
-
-# Test hook: `PENSIONLINK_TEST_STOP_AT=<point>` kills the process (SIGKILL) at that point,
-# or, with `PENSIONLINK_TEST_PAUSED=<file>`, creates that file and waits to be killed from
-# outside. Points: staged, mid_publish, written, replaced.
-STOP_AT = "PENSIONLINK_TEST_STOP_AT"
-PAUSED = "PENSIONLINK_TEST_PAUSED"
-
 
 class StagingFailed(OSError):
     """The staging copy could not be made (disk full, permissions)."""
@@ -78,10 +69,8 @@ def staged_database(db: Path) -> Iterator[Path]:
         except OSError as exc:
             _remove_staging(staging)
             raise StagingFailed(f"{db}: cannot make the staging copy ({exc})") from exc
-        crash_point("staged")
         try:
             yield staging
-            crash_point("written")
             if staging.with_name(staging.name + ".wal").exists():
                 raise RuntimeError("staging database still has a WAL: not checkpointed")
             os.chmod(staging, mode)
@@ -91,21 +80,9 @@ def staged_database(db: Path) -> Iterator[Path]:
             # checkpointed into the new one): left there it would be replayed onto it.
             db.with_name(db.name + ".wal").unlink(missing_ok=True)
             _fsync(db.parent)
-            crash_point("replaced")
         except BaseException:
             _remove_staging(staging)
             raise
-
-
-def crash_point(point: str) -> None:
-    """Stop here when a crash test asks for it (see STOP_AT); nothing otherwise."""
-    if os.environ.get(STOP_AT) != point:
-        return
-    if marker := os.environ.get(PAUSED):
-        Path(marker).touch()
-        while True:  # wait for the test to SIGKILL us
-            time.sleep(0.1)
-    os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextlib.contextmanager

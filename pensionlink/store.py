@@ -23,7 +23,7 @@ from connectors import SourceRead, load_specs
 from connectors.canonical import REJECTED_SCHEMA, empty_frame
 from connectors.delivery_guard import DeliveryCounts, distinct_id_column
 from pensionlink.database_key import database_key
-from pensionlink.publication import crash_point, staged_database
+from pensionlink.publication import staged_database
 from pensionlink.queries import Query, set_run_stages
 
 __all__ = [
@@ -155,7 +155,7 @@ class Warehouse:
             for read in (accepted or {}).values() if not backfill else ():
                 self._keep_snapshot(read, run_id)
             repeated = self._repeated_runs(run)
-            for i, (table, frame) in enumerate(tables.items()):
+            for table, frame in tables.items():
                 if table not in FINDING_TABLES:
                     raise ValueError(f"unknown table {table}")
                 incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
@@ -173,8 +173,6 @@ class Warehouse:
                         )
                     self.con.execute(f"INSERT INTO {table}_history BY NAME SELECT * FROM incoming")
                 self.con.unregister("incoming")
-                if i == 0:
-                    crash_point("mid_publish")
             if repeated:
                 self.con.execute(
                     "UPDATE runs SET status = 'superseded' WHERE list_contains(?, run_id)",

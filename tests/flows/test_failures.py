@@ -41,8 +41,7 @@ if point == "read":
     import flows.nightly
     flows.nightly.read_night = lambda *args, **kwargs: pause()
 elif point == "mid_publish":
-    import pensionlink.store
-    pensionlink.store.crash_point = lambda name: pause() if name == point else None
+    crash_at(point, marker)  # from test_operations.CRASH_AT
 elif point == "enospc":  # a full disk at the last step of publishing, once
     import errno, os, pensionlink.publication as publication
     real, calls = publication._fsync, []
@@ -59,7 +58,7 @@ main()
 
 
 def cli(*args: str, point: str = "none", marker: Path | None = None) -> subprocess.Popen:
-    return ops.child(CLI, str(marker or "-"), point, "run", *args)
+    return ops.child(ops.CRASH_AT + CLI, str(marker or "-"), point, "run", *args)
 
 
 def run_args(extracts: Path, db: Path) -> list[str]:

@@ -40,6 +40,64 @@ day = dt.date(2026, 11, 29)
 run_night(Settings(extracts=Path(sys.argv[1]), db=Path(sys.argv[2]), as_of=day,
                    policy=load_policy(day)))
 """
+# The four crash points of publishing, patched into a child's code (never in the product):
+# `crash_at(point)` wraps functions the publish path calls so the child is SIGKILLed there,
+# or, given a marker file, touches it and waits there for a signal from outside.
+CRASH_AT = """
+import os, signal, time
+from pathlib import Path
+import pensionlink.publication as publication
+import pensionlink.store as store
+
+def crash_at(point, marker=None):
+    def stop():
+        if marker:
+            Path(marker).touch()
+            while True:  # wait for the test's signal
+                time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def staging(path):
+        return Path(path).name.endswith(".staging")
+
+    if point == "staged":  # the staging copy is made, nothing written to it yet
+        is_encrypted = store.is_encrypted
+        def stop_on_staging(path):
+            if staging(path):
+                stop()
+            return is_encrypted(path)
+        store.is_encrypted = stop_on_staging
+    elif point == "mid_publish":  # the first finding table written, in the transaction
+        publish = store.Warehouse.publish
+        class FirstTableThenStop(dict):
+            def items(self):
+                for i, pair in enumerate(dict.items(self)):
+                    if i == 1:
+                        stop()
+                    yield pair
+        def publish_then_stop(self, run, tables, *args, **kwargs):
+            return publish(self, run, FirstTableThenStop(tables), *args, **kwargs)
+        store.Warehouse.publish = publish_then_stop
+    elif point in ("written", "replaced"):
+        fsync = publication._fsync
+        def fsync_then_stop(path):
+            if point == "written" and staging(path):  # checkpointed, before the rename
+                stop()
+            fsync(path)
+            if point == "replaced" and Path(path).is_dir():  # renamed and synced
+                stop()
+        publication._fsync = fsync_then_stop
+    else:
+        raise ValueError(point)
+"""
+
+
+def crashing(point: str, marker: Path | None = None) -> str:
+    """RUN_SECOND_NIGHT stopping at `point` (see CRASH_AT)."""
+    args = f"{point!r}, {str(marker)!r}" if marker else repr(point)
+    return f"{CRASH_AT}\ncrash_at({args})\n{RUN_SECOND_NIGHT}"
+
+
 HOLD_READER = """
 import sys
 from pensionlink.store import connect_database
@@ -129,7 +187,7 @@ def test_a_run_killed_before_the_switch_leaves_the_last_night_whole(
     db: Path, sample_night: Path, point: str
 ):
     before = state(db)
-    proc = child(RUN_SECOND_NIGHT, str(sample_night), str(db), PENSIONLINK_TEST_STOP_AT=point)
+    proc = child(crashing(point), str(sample_night), str(db))
     proc.communicate(timeout=300)
     assert proc.returncode == -signal.SIGKILL
     assert state(db) == before
@@ -141,7 +199,7 @@ def test_a_run_killed_before_the_switch_leaves_the_last_night_whole(
 
 def test_a_run_killed_after_the_switch_has_published_the_new_night(db: Path, sample_night):
     before = state(db)
-    proc = child(RUN_SECOND_NIGHT, str(sample_night), str(db), PENSIONLINK_TEST_STOP_AT="replaced")
+    proc = child(crashing("replaced"), str(sample_night), str(db))
     proc.communicate(timeout=300)
     assert proc.returncode == -signal.SIGKILL
     after = state(db)
@@ -153,13 +211,7 @@ def test_a_run_killed_after_the_switch_has_published_the_new_night(db: Path, sam
 def test_sigkill_from_outside_in_the_middle_of_publishing(db: Path, sample_night, tmp_path):
     before = state(db)
     marker = tmp_path / "paused"
-    proc = child(
-        RUN_SECOND_NIGHT,
-        str(sample_night),
-        str(db),
-        PENSIONLINK_TEST_STOP_AT="mid_publish",
-        PENSIONLINK_TEST_PAUSED=str(marker),
-    )
+    proc = child(crashing("mid_publish", marker), str(sample_night), str(db))
     deadline = time.monotonic() + 300
     while not marker.exists():
         assert proc.poll() is None, proc.communicate()[1][-2000:]
