@@ -12,10 +12,9 @@ from __future__ import annotations
 from connectors.errors import SourceMissing, SourceRejected
 from connectors.night import NightExtract, Snapshots, read_night
 from connectors.source import SourceRead, read_source
-from connectors.spec import load_specs
+from connectors.spec import load_specs, source_names
 
 __all__ = [
-    "SOURCE_NAMES",
     "NightExtract",
     "Snapshots",
     "SourceMissing",
@@ -24,7 +23,5 @@ __all__ = [
     "load_specs",
     "read_night",
     "read_source",
+    "source_names",
 ]
-
-#: Every source of a night, in `sources.toml` order.
-SOURCE_NAMES: tuple[str, ...] = tuple(load_specs())

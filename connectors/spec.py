@@ -14,7 +14,15 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-__all__ = ["AS_OF", "COLUMN_TYPES", "SOURCES_TOML", "ColumnSpec", "SourceSpec", "load_specs"]
+__all__ = [
+    "AS_OF",
+    "COLUMN_TYPES",
+    "SOURCES_TOML",
+    "ColumnSpec",
+    "SourceSpec",
+    "load_specs",
+    "source_names",
+]
 
 SOURCES_TOML = Path(__file__).with_name("sources.toml")
 
@@ -131,3 +139,8 @@ def _load(path: Path) -> tuple[SourceSpec, ...]:
 def load_specs(path: Path = SOURCES_TOML) -> dict[str, SourceSpec]:
     """Every source mapping by name, in file order (read once per process)."""
     return {spec.name: spec for spec in _load(Path(path))}
+
+
+def source_names() -> tuple[str, ...]:
+    """Every source of a night, in `sources.toml` order (read on first use)."""
+    return tuple(spec.name for spec in _load(SOURCES_TOML))

@@ -50,34 +50,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-# Offline machine: no usage analytics. Must be set before great_expectations is imported;
-# GX also logs at INFO while it is imported, so quiet its logger first.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
+from pensionlink.offline import go_offline, quiet_gx_loggers
 
-import great_expectations as gx  # noqa: E402
-from great_expectations.core.expectation_validation_result import (  # noqa: E402
-    ExpectationSuiteValidationResult,
-    ExpectationValidationResult,
-)
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+if TYPE_CHECKING:
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
 
-# Some GX modules pin their own logger at INFO when imported (data_context.types.base).
-for _name in list(logging.root.manager.loggerDict):
-    if _name.startswith("great_expectations."):
-        _gx_logger = logging.getLogger(_name)
-        if logging.NOTSET < _gx_logger.level < logging.WARNING:
-            _gx_logger.setLevel(logging.WARNING)
 
 __all__ = [
     "PRIVATE_COLUMNS",
@@ -303,6 +292,17 @@ def _raised(result: ExpectationValidationResult) -> bool:
 # --------------------------------------------------------------------------- GX
 
 
+@cache
+def _great_expectations() -> Any:
+    """GX, imported on first use with the machine offline and its loggers quiet."""
+    go_offline()
+    quiet_gx_loggers()
+    import great_expectations as gx
+
+    quiet_gx_loggers()
+    return gx
+
+
 class NightValidator:
     """An ephemeral GX context holding the suites, one dataframe asset per source.
 
@@ -313,6 +313,9 @@ class NightValidator:
     def __init__(self, suites: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.suites = dict(suites or load_suites())
         self.plans = {name: suite_columns(s) for name, s in self.suites.items()}
+        gx = _great_expectations()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(
             globally=False, metric_calculations=False

@@ -17,7 +17,7 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from connectors import SOURCE_NAMES, NightExtract, SourceRejected, read_night
+from connectors import NightExtract, SourceRejected, read_night, source_names
 from connectors.delivery_guard import DeliveryGuard
 from expectations import validate_night
 from findings import night_findings, source_quality
@@ -129,7 +129,7 @@ def read_with_snapshots(
     for sources missing or rejected tonight (and for unchanged files), and for deliveries
     the guards hold (`connectors.delivery_guard`, limits from the policy); dates after
     ``as_of`` are rejected where the contract forbids them."""
-    limits = {name: policy.delivery_limit(name) for name in SOURCE_NAMES}
+    limits = {name: policy.delivery_limit(name) for name in source_names()}
     if not Path(db).exists():
         return read_night(extracts, as_of=as_of, guard=DeliveryGuard(limits))
     with open_warehouse(db, read_only=True) as warehouse:

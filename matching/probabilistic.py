@@ -41,8 +41,13 @@ of one source may link to the same person (monthly rows of one pensioner, say).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -480,10 +485,32 @@ def refine(
     )
 
 
-def _ecm(features, groups, levels, notes, check_level) -> Model | None:
-    import logging
-    import warnings
+@contextlib.contextmanager
+def _recordlinkage_quiet() -> Iterator[None]:
+    """For one fit: recordlinkage's progress lines dropped (on its own logger, and those its
+    EM module logs on the root logger directly) and the warnings raised under it ignored;
+    all restored after. Nothing else logged meanwhile is touched."""
+    import recordlinkage as rl
 
+    package = str(Path(rl.__file__).parent)
+    own, root = logging.getLogger("recordlinkage"), logging.getLogger()
+
+    def not_recordlinkage(record: logging.LogRecord) -> bool:
+        return not record.pathname.startswith(package)
+
+    was = own.disabled
+    own.disabled = True
+    root.addFilter(not_recordlinkage)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeFilter(not_recordlinkage)
+        own.disabled = was
+
+
+def _ecm(features, groups, levels, notes, check_level) -> Model | None:
     import recordlinkage as rl
 
     data = features.select(levels)
@@ -493,13 +520,8 @@ def _ecm(features, groups, levels, notes, check_level) -> Model | None:
         return None
     clf = rl.ECMClassifier(binarize=None)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            logging.getLogger().disabled, was = True, logging.getLogger().disabled
-            try:
-                clf.fit(data.select(varying).to_pandas())
-            finally:
-                logging.getLogger().disabled = was
+        with _recordlinkage_quiet():
+            clf.fit(data.select(varying).to_pandas())
         m_fit = {k: float(v.get(1, 0.0)) for k, v in clf.m_probs.items()}
         u_fit = {k: float(v.get(1, 0.0)) for k, v in clf.u_probs.items()}
         p = float(clf.p)

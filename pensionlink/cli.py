@@ -20,19 +20,8 @@ from typing import Annotated
 
 import typer
 
+from pensionlink.offline import go_offline
 from pensionlink.review_cli import review_app
-
-# Offline machine: no usage analytics from Prefect or Great Expectations, quiet Prefect.
-for _name, _value in {
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "GX_ANALYTICS_ENABLED": "False",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
-    # The temporary API needs ~15 s on two cores; 20 s (the default) fails on a busy night.
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-}.items():
-    os.environ.setdefault(_name, _value)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(review_app, name="review")
@@ -435,13 +424,13 @@ def accept(
 ) -> None:
     """Take a delivery the guards held (暂缓采用) deliberately: the next run that finds
     that very file (by checksum) uses it and keeps it as the snapshot. Audited."""
-    from connectors import SOURCE_NAMES
+    from connectors import source_names
     from pensionlink.database_key import MissingKey
     from pensionlink.store import WrongKey, write_warehouse
 
-    if source not in SOURCE_NAMES:
+    if source not in source_names():
         raise _fail(
-            f"{source}: 未知来源 unknown source (expected one of {', '.join(SOURCE_NAMES)})"
+            f"{source}: 未知来源 unknown source (expected one of {', '.join(source_names())})"
         )
     if not by.strip():
         raise _fail("--by: 需填写接受人 expected the name of who accepts the file")
@@ -492,6 +481,7 @@ def _demo_key() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    go_offline()  # before anything imports Prefect or GX
     from pensionlink.database_key import MissingKey
     from pensionlink.failures import stop_leftover_servers
     from pensionlink.store import WrongKey

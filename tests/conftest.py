@@ -6,11 +6,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+from pensionlink.offline import go_offline
+
+go_offline()  # what `pensionlink`'s main() sets, for tests that do not go through it
 # The restricted database is encrypted; tests use their own throwaway key.
 os.environ["PENSIONLINK_DB_KEY"] = "test-key-not-for-real-data-0123"
 os.environ.pop("PENSIONLINK_DB_KEY_FILE", None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from connectors import SOURCE_NAMES, SourceRejected, read_night, read_source
+from connectors import SourceRejected, read_night, read_source, source_names
 from tests.connectors.drop_folder import hukou_rows, minimal_night, target, write_csv
 
 REJECTED_COLUMNS = ["source", "file", "line", "column", "value", "reason"]
@@ -14,8 +14,8 @@ REJECTED_COLUMNS = ["source", "file", "line", "column", "value", "reason"]
 def test_missing_optional_sources_are_empty_frames_with_the_read_schema(tmp_path):
     night = read_night(minimal_night(tmp_path))
 
-    assert list(night.frames) == list(SOURCE_NAMES)
-    assert len(SOURCE_NAMES) == 15
+    assert list(night.frames) == list(source_names())
+    assert len(source_names()) == 15
     assert night.frames["hukou"].height == 2
     visits = night.frames["visits"]
     assert visits.is_empty()
@@ -139,7 +139,7 @@ def test_sample_night_as_xlsx_gives_the_same_canonical_rows(sample_night, tmp_pa
         book.close()
     xlsx_night = read_night(tmp_path)
     assert xlsx_night.rejected.is_empty()
-    for name in SOURCE_NAMES:
+    for name in source_names():
         assert xlsx_night.frames[name].equals(csv_night.frames[name]), name
     kinds = {s["source"]: s["encoding"] for s in xlsx_night.sources}
     assert kinds["resident_roster"] == "xlsx" and kinds["hukou"] == "gb18030"

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from connectors import SOURCE_NAMES, load_specs, read_night
+from connectors import load_specs, read_night, source_names
 from connectors.derived import DERIVED
 from connectors.identity import IDENTITY_COLUMNS
 from expectations import (
@@ -100,8 +100,8 @@ def broken(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 def test_every_source_has_a_suite_naming_only_its_canonical_columns() -> None:
     suites = load_suites()
-    assert set(suites) == set(SOURCE_NAMES)
-    for source in SOURCE_NAMES:
+    assert set(suites) == set(source_names())
+    for source in source_names():
         suite = load_suite(source)
         assert suite["name"] == source
         assert suite["meta"]["notes"]["content"], source
@@ -118,7 +118,7 @@ def test_every_source_has_a_suite_naming_only_its_canonical_columns() -> None:
 
 def test_suites_are_valid_gx(validator: NightValidator) -> None:
     # NightValidator refuses a suite GX would silently shorten
-    assert set(validator.suites) == set(SOURCE_NAMES)
+    assert set(validator.suites) == set(source_names())
     for source, suite in validator.suites.items():
         gx_suite = validator.context.suites.get(source)
         assert len(gx_suite.expectations) == len(suite["expectations"])

@@ -1,6 +1,8 @@
 """The Fellegi–Sunter pass on tiny hand-made frames (priors: too few pairs for EM)."""
 
+import logging
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -195,3 +197,23 @@ def test_reviewers_decisions_refine_the_weights():
     assert better.u["sex_equal"] == pytest.approx(0.25)
     assert better.level_weight("sex_equal") > model.level_weight("sex_equal")
     assert refine(model, accepted.clear(), rejected.clear()) is model
+
+
+def test_recordlinkage_is_quiet_only_during_the_fit(caplog):
+    import recordlinkage
+
+    from matching.probabilistic import _recordlinkage_quiet
+
+    def from_recordlinkage(message: str) -> logging.LogRecord:  # as its EM module logs
+        path = str(Path(recordlinkage.__file__).parent / "algorithms" / "nb_sklearn.py")
+        return logging.LogRecord("root", logging.INFO, path, 1, message, None, None)
+
+    with caplog.at_level(logging.INFO):
+        with _recordlinkage_quiet():
+            logging.getLogger("recordlinkage").info("rl progress")
+            logging.getLogger().handle(from_recordlinkage("rl root progress"))
+            logging.getLogger("pensionlink").info("ours, kept")
+            logging.info("root, kept")
+        logging.getLogger("recordlinkage").info("rl after")
+        logging.getLogger().handle(from_recordlinkage("rl root after"))
+    assert caplog.messages == ["ours, kept", "root, kept", "rl after", "rl root after"]
