@@ -28,18 +28,10 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from matching.names import add_name_keys
-from matching.probabilistic import (
-    candidate_pairs,
-    compare,
-    estimate,
-    refine,
-    resolve,
-    score,
-)
+from matching.probabilistic import probabilistic_pass
 from matching.review import DECISION_SCHEMA, apply_decisions, record_keys, review_id
 
 __all__ = [
-    "LINK_METHODS",
     "QUEUE_SCHEMA",
     "build_spine",
     "link_night",
@@ -47,8 +39,6 @@ __all__ = [
     "person_links",
     "resolve_source",
 ]
-
-LINK_METHODS = ("id", "id_repaired", "id_unregistered", "reviewer", "attributes", "probabilistic")
 
 _SPINE_COLUMNS = ("sex", "birth_date", "death_date", "hukou_status", "township", "village")
 QUEUE_SCHEMA = {
@@ -216,23 +206,9 @@ def _probabilistic_pass(
     records = usable(rest)
     if records.is_empty():
         return _EMPTY_DECISIONS, pl.DataFrame(schema=QUEUE_SCHEMA)
-    pairs = candidate_pairs(records, spine).join(rejected, on=["_row", "person_id"], how="anti")
-    features = compare(pairs)
-    model = estimate(features)
-    if reviewed is not None and reviewed[1].height:
-        labelled = candidate_pairs(usable(reviewed[0]), spine).join(
-            reviewed[1], on=["_row", "person_id"]
-        )
-        if labelled.height:
-            levels = compare(labelled.drop("accepted")).join(
-                labelled.select("_row", "person_id", "accepted"), on=["_row", "person_id"]
-            )
-            model = refine(
-                model,
-                levels.filter(pl.col("accepted")),
-                levels.filter(~pl.col("accepted")),
-            )
-    resolved = _hold_foreign_ids(resolve(score(pairs, features, model), records=records), rest)
+    if reviewed is not None:
+        reviewed = (usable(reviewed[0]), reviewed[1])
+    resolved = _hold_foreign_ids(probabilistic_pass(records, spine, rejected, reviewed), rest)
     links = resolved.filter(pl.col("decision") == "link").select(
         pl.col("_row").cast(pl.UInt32),
         "person_id",

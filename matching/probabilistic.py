@@ -19,9 +19,9 @@ three with its own comparisons):
 3. `estimate` — m = P(level | match) and u = P(level | non-match) estimated from the night
    itself with recordlinkage's `ECMClassifier` (EM on the binary features). With too few
    pairs, or an EM result that does not make sense (names agreeing *less* often among
-   matches), it falls back to documented generic priors (`PRIORS`); u may instead be
-   measured on random record × register pairs (`random_pairs`). `Model.weights()` lists
-   every level's m, u and log2(m/u) so a reviewer sees what each agreement is worth.
+   matches), it falls back to documented generic priors (`PRIORS`); reviewers' decisions
+   refine the estimate (`refine`). `Model.weights()` lists every level's m, u and
+   log2(m/u) so a reviewer sees what each agreement is worth.
 4. `score` — per pair the total weight W = log2(λ/(1−λ)) + Σ attribute weights, in bits,
    and the match probability 1/(1+2^−W); an attribute contributes log2(m/u) of the level
    observed, or log2((1−Σm)/(1−Σu)) when none of its levels holds. `explanation` lists
@@ -65,7 +65,6 @@ __all__ = [
     "estimate",
     "feature_groups",
     "probabilistic_pass",
-    "random_pairs",
     "refine",
     "resolve",
     "score",
@@ -232,28 +231,6 @@ def candidate_pairs(
     return pairs.sort("_row", "person_id")
 
 
-def random_pairs(
-    records: pl.DataFrame, spine: pl.DataFrame, n: int = 100_000, seed: int = 0
-) -> pl.DataFrame:
-    """`n` random record × register pairs, shaped like `candidate_pairs` (for u)."""
-    rng = np.random.default_rng(seed)
-    n = min(n, records.height * spine.height)
-    rec = records.select(
-        [
-            c
-            for c in ("_row", "name_key", "pinyin_key", *_SPINE_OPTIONAL, "id_clean")
-            if c in records.columns
-        ]
-    )[rng.integers(0, records.height, n)]
-    sp = spine.select(
-        ["person_id", "name_key", "pinyin_key"] + [c for c in _SPINE_OPTIONAL if c in spine.columns]
-    )[rng.integers(0, spine.height, n)].rename(lambda c: c if c == "person_id" else f"{c}_h")
-    pairs = pl.concat([rec, sp], how="horizontal")
-    return pairs.with_columns(
-        _name_sim=pl.Series(_jw(pairs["pinyin_key"], pairs["pinyin_key_h"]), dtype=pl.Float64)
-    )
-
-
 # ---------------------------------------------------------------------------- compare
 def _eq(a: str, b: str) -> pl.Expr:
     return (pl.col(a) == pl.col(b)).fill_null(False)
@@ -399,23 +376,9 @@ def _levels(groups) -> list[str]:
     return [lv for levels in groups.values() for lv in levels]
 
 
-def _u_from(features: pl.DataFrame, groups) -> dict[str, float]:
-    """Laplace-smoothed level frequencies among pairs carrying the attribute."""
-    u = {}
-    for g, levels in groups.items():
-        has = f"_has_{g}"
-        sub = features.filter(pl.col(has)) if has in features.columns else features
-        n = sub.height
-        for lv in levels:
-            u[lv] = (float(sub[lv].sum()) + 1.0) / (n + len(levels) + 1.0)
-    return u
-
-
 def estimate(
     features: pl.DataFrame,
     groups: dict[str, tuple[str, ...]] | None = None,
-    u_features: pl.DataFrame | None = None,
-    match_prior: float | None = None,
     min_pairs: int = MIN_PAIRS_FOR_EM,
     min_records: int = MIN_RECORDS_FOR_EM,
     check_level: str | None = "name_exact",
@@ -424,9 +387,7 @@ def estimate(
 
     Falls back to `PRIORS` with fewer than `min_pairs` pairs / `min_records` records, or
     when EM fails or is implausible (m ≤ u for `check_level`). Levels constant over the
-    night cannot be estimated and keep their priors. With `u_features` (e.g. from
-    `random_pairs`), u is measured there instead and λ must be given as `match_prior`
-    (for random pairs: the share of record × register pairs that match, ≈ 1/len(spine)).
+    night cannot be estimated and keep their priors.
     """
     groups = feature_groups(features, groups or HUKOU_GROUPS)
     levels = _levels(groups)
@@ -439,13 +400,6 @@ def estimate(
         model = _ecm(features, groups, levels, notes, check_level)
     if model is None:
         model = _priors(groups, features.height, n_records, notes)
-    if u_features is not None:
-        if match_prior is None:
-            raise ValueError("u from random pairs needs match_prior (≈ 1/len(spine))")
-        u = _u_from(u_features, groups)
-        m = dict(model.m)
-        _normalise(groups, m, u)
-        model = Model(groups, m, u, match_prior, model.method + "+random_u", notes)
     return model
 
 
@@ -694,23 +648,31 @@ def _reason(decision: str, p: float, runner: float | None, clear: bool, expl) ->
 def probabilistic_pass(
     records: pl.DataFrame,
     spine: pl.DataFrame,
-    link_threshold: float = 0.99,
-    review_threshold: float = 0.5,
-    margin: float | None = None,
-    random_u: bool = False,
-    cap: int = MAX_CANDIDATES,
+    rejected: pl.DataFrame | None = None,
+    reviewed: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
-    """Block, compare, estimate, score and resolve `records` against `spine`.
+    """The Fellegi–Sunter pass (the one `matching.link` runs): block, compare, estimate,
+    refine, score and resolve `records` against `spine`.
 
-    Returns `resolve`'s frame, one row per record of `records` (by `_row`).
+    `rejected` (_row, person_id) are pairs reviewers turned down: never candidates.
+    `reviewed` is (records, (_row, person_id, accepted)): reviewers' decisions, which
+    refine the night's weights. Returns `resolve`'s frame, one row per record of
+    `records` (by `_row`).
     """
-    pairs = candidate_pairs(records, spine, cap)
+    pairs = candidate_pairs(records, spine)
+    if rejected is not None:
+        pairs = pairs.join(rejected, on=["_row", "person_id"], how="anti")
     features = compare(pairs)
-    u_features = None
-    match_prior = None
-    if random_u and records.height and spine.height:
-        u_features = compare(random_pairs(records, spine))
-        match_prior = 1.0 / spine.height
-    model = estimate(features, u_features=u_features, match_prior=match_prior)
-    scored = score(pairs, features, model)
-    return resolve(scored, link_threshold, review_threshold, margin, records=records)
+    model = estimate(features)
+    if reviewed is not None and reviewed[1].height:
+        labelled = candidate_pairs(reviewed[0], spine).join(reviewed[1], on=["_row", "person_id"])
+        if labelled.height:
+            levels = compare(labelled.drop("accepted")).join(
+                labelled.select("_row", "person_id", "accepted"), on=["_row", "person_id"]
+            )
+            model = refine(
+                model,
+                levels.filter(pl.col("accepted")),
+                levels.filter(~pl.col("accepted")),
+            )
+    return resolve(score(pairs, features, model), records=records)

@@ -30,10 +30,6 @@ DEMO_DIR = Path("data")
 DEMO_AS_OF = dt.date(2026, 11, 28)
 
 
-class UserError(Exception):
-    """A problem the person running the command can fix; printed as one line."""
-
-
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"pensionlink: {message}", err=True)
     return typer.Exit(code)
@@ -166,7 +162,7 @@ def _start_night(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) 
             as_of=as_of.isoformat(),
             policy=str(policy) if policy else None,
         )
-    except (SourceRejected, UserError) as exc:
+    except SourceRejected as exc:
         raise _fail(f"{exc}; nothing published, {db} still holds the previous night") from None
 
 
