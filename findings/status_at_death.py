@@ -22,6 +22,15 @@ UNKNOWN_STATUS = "unknown"
 RECEIVING = "待遇领取"
 
 
+def _changes_of(q: pl.DataFrame, date: str, changes: pl.DataFrame) -> pl.DataFrame:
+    """Each asked row (`_q`, pension_no, `date`) beside every change of its record."""
+    return q.select("_q", "pension_no", date).join(
+        changes.select("pension_no", "status_before", "status_after", "changed_date"),
+        on="pension_no",
+        how="inner",
+    )
+
+
 def status_on(asked: pl.DataFrame, roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
     """Add `status_on_date` to `asked` (columns pension_no, on_date).
 
@@ -29,11 +38,7 @@ def status_on(asked: pl.DataFrame, roster: pl.DataFrame, changes: pl.DataFrame) 
     status_after, changed_date.
     """
     q = asked.with_row_index("_q")
-    history = q.select("_q", "pension_no", "on_date").join(
-        changes.select("pension_no", "status_before", "status_after", "changed_date"),
-        on="pension_no",
-        how="inner",
-    )
+    history = _changes_of(q, "on_date", changes)
     before = (
         history.filter(pl.col("changed_date") < pl.col("on_date"))
         .sort("changed_date")
@@ -81,11 +86,7 @@ def ever_receiving(
     with no change at all, today's status. Null when nothing is known.
     """
     q = asked.with_row_index("_q")
-    history = q.select("_q", "pension_no", "until").join(
-        changes.select("pension_no", "status_before", "status_after", "changed_date"),
-        on="pension_no",
-        how="inner",
-    )
+    history = _changes_of(q, "until", changes)
     up_to = pl.col("until").is_null() | (pl.col("changed_date") <= pl.col("until"))
     before_until = pl.col("until").is_null() | (pl.col("changed_date") < pl.col("until"))
     # the state in force on `until` when no change precedes it: the next change's before
