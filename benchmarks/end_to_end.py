@@ -15,11 +15,12 @@ import os
 import time
 from pathlib import Path
 
-from flows.nightly import run_night
+from pensionlink.flows.nightly import run_night
+from pensionlink.synth import generate_night
+from pensionlink.synth.evaluate import evaluate_night, format_report
+
 from pensionlink.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
 from pensionlink.settings import Settings, load_policy
-from synth import generate_night
-from synth.evaluate import evaluate_night, format_report
 
 
 def main() -> None:

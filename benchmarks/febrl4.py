@@ -15,10 +15,9 @@ import argparse
 import time
 
 import polars as pl
+from pensionlink.matching.probabilistic import estimate, resolve, score
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
-
-from matching.probabilistic import estimate, resolve, score
 
 FIELDS = (
     "given_name",

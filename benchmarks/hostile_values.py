@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import xlsxwriter
+from pensionlink.connectors import read_night
+from pensionlink.connectors.encoding import decode_to_utf8
+from pensionlink.findings import night_findings
+from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
+from pensionlink.matching import link_night
 
-from connectors import read_night
-from connectors.encoding import decode_to_utf8
-from findings import night_findings
-from findings.withheld import REVIEW_QUEUE, WITHHELD
-from matching import link_night
 from pensionlink.settings import load_policy
 
 AS_OF = dt.date(2026, 11, 28)

@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 import duckdb
-
-from connectors import read_source
-from connectors.encoding import decode_to_utf8
-from connectors.spec import load_specs
+from pensionlink.connectors import read_source
+from pensionlink.connectors.encoding import decode_to_utf8
+from pensionlink.connectors.spec import load_specs
 
 
 def _duckdb_floor(path: Path, utf8_copy: Path | None) -> float:

@@ -53,7 +53,7 @@ _COLUMNS = (
 
 
 def _read(night: Path, sample: int | None, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, float]:
-    from connectors import read_source
+    from pensionlink.connectors import read_source
 
     t0 = time.perf_counter()
     hukou = read_source("hukou", night).frame
@@ -64,7 +64,7 @@ def _read(night: Path, sample: int | None, seed: int) -> tuple[pl.DataFrame, pl.
 
 
 def _run_ours(hukou: pl.DataFrame, roster: pl.DataFrame, out: Path) -> dict:
-    from matching.link import build_spine, resolve_source
+    from pensionlink.matching.link import build_spine, resolve_source
 
     t0 = time.perf_counter()
     spine = build_spine(hukou)
@@ -121,9 +121,8 @@ def _splink_settings(threshold_jw: float = 0.9):
 def _run_splink(
     hukou: pl.DataFrame, roster: pl.DataFrame, out: Path, threshold: float, em_max_pairs: float
 ) -> dict:
+    from pensionlink.matching.names import add_name_keys
     from splink import DuckDBAPI, Linker, block_on
-
-    from matching.names import add_name_keys
 
     stages: dict[str, float] = {}
     t0 = time.perf_counter()

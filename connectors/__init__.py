@@ -9,10 +9,10 @@ cells), `source` (one file), `night` (the folder).
 
 from __future__ import annotations
 
-from connectors.errors import SourceMissing, SourceRejected
-from connectors.night import NightExtract, Snapshots, read_night
-from connectors.source import SourceRead, read_source
-from connectors.spec import load_specs, source_names
+from pensionlink.connectors.errors import SourceMissing, SourceRejected
+from pensionlink.connectors.night import NightExtract, Snapshots, read_night
+from pensionlink.connectors.source import SourceRead, read_source
+from pensionlink.connectors.spec import load_specs, source_names
 
 __all__ = [
     "NightExtract",

@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-
-from connectors.derived import derive
-from connectors.identity import add_identity
-from connectors.spec import ColumnSpec, SourceSpec
-from connectors.table import LINE_NO
-from connectors.typed import bad_reason, blank_to_null, parse_column, parse_leniently
-from connectors.values import ValueCheck, normalise_words, value_checks
+from pensionlink.connectors.derived import derive
+from pensionlink.connectors.identity import add_identity
+from pensionlink.connectors.spec import ColumnSpec, SourceSpec
+from pensionlink.connectors.table import LINE_NO
+from pensionlink.connectors.typed import bad_reason, blank_to_null, parse_column, parse_leniently
+from pensionlink.connectors.values import ValueCheck, normalise_words, value_checks
 
 __all__ = ["REJECTED_SCHEMA", "canonical_frame", "empty_frame", "rejected_rows"]
 

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-
-from connectors.spec import SourceSpec
+from pensionlink.connectors.spec import SourceSpec
 
 __all__ = [
     "DeliveryCounts",

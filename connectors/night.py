@@ -30,13 +30,12 @@ from pathlib import Path
 from typing import Protocol
 
 import polars as pl
-
-from connectors.canonical import REJECTED_SCHEMA, empty_frame
-from connectors.delivery_guard import DeliveryGuard, counts_of, hold_reason, tail_of
-from connectors.errors import SourceMissing, SourceRejected
-from connectors.source import WITHHELD_SCHEMA, SourceRead, find_file, read_source
-from connectors.spec import SourceSpec, load_specs
-from connectors.table import file_checksum
+from pensionlink.connectors.canonical import REJECTED_SCHEMA, empty_frame
+from pensionlink.connectors.delivery_guard import DeliveryGuard, counts_of, hold_reason, tail_of
+from pensionlink.connectors.errors import SourceMissing, SourceRejected
+from pensionlink.connectors.source import WITHHELD_SCHEMA, SourceRead, find_file, read_source
+from pensionlink.connectors.spec import SourceSpec, load_specs
+from pensionlink.connectors.table import file_checksum
 
 __all__ = ["NOT_DELIVERED", "REQUIRED_SOURCES", "NightExtract", "Snapshots", "read_night"]
 

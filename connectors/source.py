@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-
-from connectors.canonical import canonical_frame, rejected_rows
-from connectors.errors import SourceMissing, SourceRejected
-from connectors.identity import id_text
-from connectors.spec import SourceSpec, load_specs
-from connectors.table import LINE_NO, RawTable, TableError, read_table
-from matching.citizen_id import normalise_citizen_id
+from pensionlink.connectors.canonical import canonical_frame, rejected_rows
+from pensionlink.connectors.errors import SourceMissing, SourceRejected
+from pensionlink.connectors.identity import id_text
+from pensionlink.connectors.spec import SourceSpec, load_specs
+from pensionlink.connectors.table import LINE_NO, RawTable, TableError, read_table
+from pensionlink.matching.citizen_id import normalise_citizen_id
 
 __all__ = ["SUFFIXES", "WITHHELD_SCHEMA", "SourceRead", "find_file", "read_source"]
 

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import fastexcel
 import polars as pl
-
-from connectors.encoding import Decoded, EncodingError, decode_to_utf8
+from pensionlink.connectors.encoding import Decoded, EncodingError, decode_to_utf8
 
 __all__ = ["LINE_NO", "RawTable", "TableError", "file_checksum", "read_table"]
 

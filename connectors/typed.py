@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 
 import polars as pl
-
-from connectors.spec import ColumnSpec
+from pensionlink.connectors.spec import ColumnSpec
 
 __all__ = ["MONEY", "bad_reason", "blank_to_null", "parse_column", "parse_leniently"]
 

@@ -18,8 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
-
-from connectors.spec import ColumnSpec, SourceSpec
+from pensionlink.connectors.spec import ColumnSpec, SourceSpec
 
 __all__ = ["ValueCheck", "normalise_words", "value_checks"]
 

@@ -7,7 +7,7 @@ ID quality) before the findings rely on it, without ever showing GX a raw ID or 
 
 from __future__ import annotations
 
-from expectations.validate import (
+from pensionlink.expectations.validate import (
     PRIVATE_COLUMNS,
     RESULT_FORMAT,
     SUITES_DIR,

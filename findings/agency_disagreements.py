@@ -21,8 +21,8 @@ a record matched on name and birth date says nothing about this person for certa
 from __future__ import annotations
 
 import polars as pl
+from pensionlink.findings.death_evidence import ROSTER_TERMINATION, UNCERTAIN_METHODS
 
-from findings.death_evidence import ROSTER_TERMINATION, UNCERTAIN_METHODS
 from pensionlink.settings import Policy
 
 __all__ = ["COLUMNS", "KINDS", "SCHEMA", "agency_disagreements"]

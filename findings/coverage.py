@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from pensionlink.findings.residents import residents_16_plus
 
-from findings.residents import residents_16_plus
 from pensionlink.settings import Policy
 
 __all__ = ["coverage_by_area"]

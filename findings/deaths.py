@@ -17,16 +17,16 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from pensionlink.findings.custody import in_custody_on
+from pensionlink.findings.death_evidence import DEATH_SOURCES, death_evidence
+from pensionlink.findings.settlement import settle_deceased
+from pensionlink.findings.status_at_death import status_at_death
+from pensionlink.findings.status_history import CONTRADICTORY, history_problems
+from pensionlink.findings.withheld import rejected_roster_people, withheld_death_reports
+from pensionlink.matching.names import add_name_keys
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from findings.custody import in_custody_on
-from findings.death_evidence import DEATH_SOURCES, death_evidence
-from findings.settlement import settle_deceased
-from findings.status_at_death import status_at_death
-from findings.status_history import CONTRADICTORY, history_problems
-from findings.withheld import rejected_roster_people, withheld_death_reports
-from matching.names import add_name_keys
 from pensionlink.settings import Policy
 
 __all__ = ["ACTIVE_STATUSES", "deaths_to_deregister", "review_reasons"]

@@ -8,8 +8,7 @@ resident one ends and its basic pension paid is recovered.
 from __future__ import annotations
 
 import polars as pl
-
-from findings.deaths import ACTIVE_STATUSES
+from pensionlink.findings.deaths import ACTIVE_STATUSES
 
 __all__ = ["duplicate_enrollment"]
 

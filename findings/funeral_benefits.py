@@ -25,12 +25,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
-
-from findings.custody import in_custody_on
-from findings.death_evidence import death_evidence
-from findings.settlement import MONEY, RECEIVING
-from findings.status_at_death import ever_receiving, status_on
-from findings.status_history import CONTRADICTORY, history_problems
+from pensionlink.findings.custody import in_custody_on
+from pensionlink.findings.death_evidence import death_evidence
+from pensionlink.findings.settlement import MONEY, RECEIVING
+from pensionlink.findings.status_at_death import ever_receiving, status_on
+from pensionlink.findings.status_history import CONTRADICTORY, history_problems
 
 __all__ = ["FUNERAL_KINDS", "RESIDENT_SCHEME", "duplicate_funeral_benefits"]
 

@@ -6,16 +6,16 @@ import datetime as dt
 import logging
 
 import polars as pl
+from pensionlink.findings.agency_disagreements import agency_disagreements
+from pensionlink.findings.coverage import coverage_by_area
+from pensionlink.findings.death_evidence import death_evidence
+from pensionlink.findings.deaths import deaths_to_deregister
+from pensionlink.findings.duplicate_enrollment import duplicate_enrollment
+from pensionlink.findings.funeral_benefits import duplicate_funeral_benefits
+from pensionlink.findings.residents import residents_16_plus
+from pensionlink.findings.status_history import history_problems
+from pensionlink.findings.uninsured import uninsured_eligible
 
-from findings.agency_disagreements import agency_disagreements
-from findings.coverage import coverage_by_area
-from findings.death_evidence import death_evidence
-from findings.deaths import deaths_to_deregister
-from findings.duplicate_enrollment import duplicate_enrollment
-from findings.funeral_benefits import duplicate_funeral_benefits
-from findings.residents import residents_16_plus
-from findings.status_history import history_problems
-from findings.uninsured import uninsured_eligible
 from pensionlink.settings import Policy
 
 __all__ = ["night_findings"]

@@ -14,10 +14,9 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-
-from findings.death_evidence import death_evidence
-from findings.deaths import ACTIVE_STATUSES
-from findings.withheld import insurance_unknown
+from pensionlink.findings.death_evidence import death_evidence
+from pensionlink.findings.deaths import ACTIVE_STATUSES
+from pensionlink.findings.withheld import insurance_unknown
 
 __all__ = ["age_on", "insured_people", "reported_dead", "residents_16_plus"]
 

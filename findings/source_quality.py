@@ -11,9 +11,8 @@ unlinked, and — when the expectation suites ran — how many expectations fail
 from __future__ import annotations
 
 import polars as pl
-
-from connectors import load_specs
-from findings.status_history import history_problems
+from pensionlink.connectors import load_specs
+from pensionlink.findings.status_history import history_problems
 
 __all__ = ["source_quality"]
 

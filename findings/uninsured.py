@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from pensionlink.findings.residents import residents_16_plus
+from pensionlink.findings.settlement import MONEY
 
-from findings.residents import residents_16_plus
-from findings.settlement import MONEY
 from pensionlink.settings import Policy
 
 __all__ = ["not_insured_evidence", "special_groups", "uninsured_eligible"]

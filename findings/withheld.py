@@ -23,8 +23,7 @@ Rows whose ID is not usable cannot be attributed to anyone and change nothing.
 from __future__ import annotations
 
 import polars as pl
-
-from matching.link import build_spine, link_source
+from pensionlink.matching.link import build_spine, link_source
 
 __all__ = [
     "REVIEW_QUEUE",

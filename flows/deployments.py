@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pensionlink.flows.drop_root import nightly_from_drop_root
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
-
-from flows.drop_root import nightly_from_drop_root
 
 __all__ = ["DEFAULT_CRON", "DEPLOYMENT_NAME", "nightly_deployment", "serve_nightly"]
 

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import duckdb
+from pensionlink.flows.nightly import nightly
 from prefect import flow
 
-from flows.nightly import nightly
 from pensionlink import queries
 from pensionlink.store import open_warehouse
 

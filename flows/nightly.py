@@ -14,16 +14,16 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from pensionlink.connectors import NightExtract, SourceRejected, read_night, source_names
+from pensionlink.connectors.delivery_guard import DeliveryGuard
+from pensionlink.expectations import validate_night
+from pensionlink.findings import night_findings, source_quality
+from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
+from pensionlink.matching import link_night
+from pensionlink.matching.review import DECISION_SCHEMA
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from connectors import NightExtract, SourceRejected, read_night, source_names
-from connectors.delivery_guard import DeliveryGuard
-from expectations import validate_night
-from findings import night_findings, source_quality
-from findings.withheld import REVIEW_QUEUE, WITHHELD
-from matching import link_night
-from matching.review import DECISION_SCHEMA
 from pensionlink.analyst_database import publish_analyst_database
 from pensionlink.failures import PERMANENT_ERRNOS, errno_of, error_text, note_stage
 from pensionlink.publication import publish_folder, set_aside_folder

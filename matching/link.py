@@ -24,12 +24,11 @@ The result keeps the source's columns and adds `person_id`, `link_method` and
 from __future__ import annotations
 
 import polars as pl
+from pensionlink.matching.names import add_name_keys
+from pensionlink.matching.probabilistic import probabilistic_pass
+from pensionlink.matching.review import DECISION_SCHEMA, apply_decisions, record_keys, review_id
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-
-from matching.names import add_name_keys
-from matching.probabilistic import probabilistic_pass
-from matching.review import DECISION_SCHEMA, apply_decisions, record_keys, review_id
 
 __all__ = [
     "QUEUE_SCHEMA",

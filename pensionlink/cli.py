@@ -138,7 +138,7 @@ def _check_folders(extracts: Path, db: Path) -> None:
 
 
 def _start_night(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
-    from connectors import SourceRejected
+    from pensionlink.connectors import SourceRejected
     from pensionlink.database_key import MissingKey, database_key
     from pensionlink.file_modes import BadFileMode, file_mode
     from pensionlink.settings import PolicyError, load_policy
@@ -152,7 +152,7 @@ def _start_night(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) 
         file_mode()
     except (PolicyError, MissingKey, BadFileMode) as exc:
         raise _fail(str(exc)) from None
-    from flows.nightly import nightly
+    from pensionlink.flows.nightly import nightly
 
     logging.getLogger("pensionlink.flow").info("运行 running night %s (Prefect flow)", as_of)
     try:
@@ -207,7 +207,7 @@ def generate(
     ] = 1.0,
 ) -> None:
     """Write a synthetic night of extracts with a truth/ folder beside them."""
-    from synth import generate_night
+    from pensionlink.synth import generate_night
 
     day = _date(as_of, "--as-of")
     if people < 100:
@@ -234,7 +234,7 @@ def evaluate(
     db: Annotated[Path, typer.Option(help="the database a run published into")],
 ) -> None:
     """Compare the published findings with a generated night's truth."""
-    from synth.evaluate import evaluate_night, format_report
+    from pensionlink.synth.evaluate import evaluate_night, format_report
 
     if not (night / "truth").is_dir():
         raise _fail(f"{night}: no truth/ folder (only generated nights have one)")
@@ -259,7 +259,7 @@ def demo(
     else:
         as_of = DEMO_AS_OF
         typer.echo(f"generating a {people:,}-person night for {as_of} in {night} …")
-        from synth import generate_night
+        from pensionlink.synth import generate_night
 
         generate_night(night, people=people, seed=seed, as_of=as_of)
         _write_manifest(night, people, seed, as_of)
@@ -371,7 +371,7 @@ def serve(
         file_mode()
     except (MissingKey, BadFileMode) as exc:
         raise _fail(str(exc)) from None
-    from flows.deployments import serve_nightly
+    from pensionlink.flows.deployments import serve_nightly
 
     typer.echo(
         f"serving pensionlink-drop-root/nightly ({cron}, Asia/Shanghai) on {drop_root} → {db}; "
@@ -420,7 +420,7 @@ def accept(
 ) -> None:
     """Take a delivery the guards held (暂缓采用) deliberately: the next run that finds
     that very file (by checksum) uses it and keeps it as the snapshot. Audited."""
-    from connectors import source_names
+    from pensionlink.connectors import source_names
     from pensionlink.database_key import MissingKey
     from pensionlink.store import WrongKey, write_warehouse
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from matching.citizen_id import mask_one
+from pensionlink.matching.citizen_id import mask_one
 from pensionlink.queries import open_review_items
 
 review_app = typer.Typer(no_args_is_help=True, help=__doc__)

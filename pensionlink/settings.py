@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from connectors.delivery_guard import DeliveryLimit
-from connectors.spec import load_specs
+from pensionlink.connectors.delivery_guard import DeliveryLimit
+from pensionlink.connectors.spec import load_specs
 
 __all__ = ["BUNDLED_POLICY", "Policy", "PolicyError", "Settings", "load_policy"]
 
@@ -77,7 +77,9 @@ class Policy:
 def _source_sets(value: object) -> tuple[tuple[str, ...], ...]:
     """`death_confirmation`: a list of source sets, each a list of death-evidence source
     names (findings.death_evidence.EVIDENCE_SOURCES) that together confirm a death."""
-    from findings.death_evidence import EVIDENCE_SOURCES  # the rules own the source names
+    from pensionlink.findings.death_evidence import (
+        EVIDENCE_SOURCES,  # the rules own the source names
+    )
 
     if not isinstance(value, list) or not all(isinstance(s, list) and s for s in value):
         raise ValueError("death_confirmation must be a list of non-empty lists of sources")

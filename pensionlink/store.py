@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from connectors import SourceRead, load_specs
-from connectors.canonical import REJECTED_SCHEMA, empty_frame
-from connectors.delivery_guard import DeliveryCounts, distinct_id_column
+from pensionlink.connectors import SourceRead, load_specs
+from pensionlink.connectors.canonical import REJECTED_SCHEMA, empty_frame
+from pensionlink.connectors.delivery_guard import DeliveryCounts, distinct_id_column
 from pensionlink.database_key import database_key
 from pensionlink.publication import staged_database
 from pensionlink.queries import Query, set_run_stages

@@ -1,5 +1,5 @@
 """Synthetic nights of agency extracts with their truth, and scoring against it."""
 
-from synth.generate import generate_night
+from pensionlink.synth.generate import generate_night
 
 __all__ = ["generate_night"]

@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from pensionlink.synth.patterns import DISAGREEMENT_KINDS
 
 from pensionlink.queries import evaluation_rows, has_column, has_table
 from pensionlink.store import Warehouse, open_warehouse
-from synth.patterns import DISAGREEMENT_KINDS
 
 __all__ = ["evaluate_night", "format_report"]
 

@@ -43,8 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-
-from matching.citizen_id import CHECK_CHARS, WEIGHTS, check_character
+from pensionlink.matching.citizen_id import CHECK_CHARS, WEIGHTS, check_character
 
 __all__ = [
     "DEFAULT_AS_OF",
@@ -1554,7 +1553,7 @@ def generate_night(
     Deterministic for (`people`, `seed`, `as_of`, `xlsx`, `noise`). `noise` multiplies every
     quirk rate. Returns a summary: rows per extract and per truth file, and seconds taken.
     """
-    from synth import patterns  # builds on this module's helpers (issue 13's patterns)
+    from pensionlink.synth import patterns  # builds on this module's helpers (issue 13's patterns)
 
     t0 = time.perf_counter()
     out = Path(out)

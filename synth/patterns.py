@@ -37,9 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-
-from matching.citizen_id import normalise_citizen_id
-from synth.generate import (
+from pensionlink.matching.citizen_id import normalise_citizen_id
+from pensionlink.synth.generate import (
     CONTRIB,
     NEVER,
     RECEIVING,

@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pensionlink.flows.nightly import run_night
+from pensionlink.synth import generate_night
+from pensionlink.synth.evaluate import evaluate_night
 
-from flows.nightly import run_night
 from pensionlink.settings import Settings, load_policy
-from synth import generate_night
-from synth.evaluate import evaluate_night
 
 pytestmark = pytest.mark.slow
 

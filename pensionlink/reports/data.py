@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from findings.agency_disagreements import SCHEMA as DISAGREEMENT_COLUMNS
-from matching.citizen_id import mask_citizen_id
+from pensionlink.findings.agency_disagreements import SCHEMA as DISAGREEMENT_COLUMNS
+from pensionlink.matching.citizen_id import mask_citizen_id
 from pensionlink.queries import (
     coverage_trend,
     has_table,

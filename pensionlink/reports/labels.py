@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from findings.deaths import SOURCE_TITLES
+from pensionlink.findings.deaths import SOURCE_TITLES
 
 __all__ = [
     "CATEGORY",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import xlsxwriter
-
-from connectors import load_specs
+from pensionlink.connectors import load_specs
 
 HUKOU_HEADER = [
     "公民身份号码",

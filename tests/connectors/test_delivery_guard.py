@@ -8,9 +8,8 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from connectors import SourceRejected, load_specs, read_night
-from connectors.delivery_guard import (
+from pensionlink.connectors import SourceRejected, load_specs, read_night
+from pensionlink.connectors.delivery_guard import (
     DeliveryCounts,
     DeliveryGuard,
     DeliveryLimit,
@@ -23,6 +22,7 @@ from connectors.delivery_guard import (
     shape,
     volume_reason,
 )
+
 from tests.connectors.drop_folder import csv_text, minimal_night, roster_rows, target
 
 REGISTER = DeliveryLimit(fall_percent=0, rise_percent=20)

@@ -7,10 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 import xlsxwriter
+from pensionlink.connectors import SourceRejected, read_night, read_source
+from pensionlink.connectors.spec import ColumnSpec
+from pensionlink.connectors.typed import parse_column, parse_leniently
 
-from connectors import SourceRejected, read_night, read_source
-from connectors.spec import ColumnSpec
-from connectors.typed import parse_column, parse_leniently
 from tests.connectors.drop_folder import (
     ID_MAN,
     hukou_rows,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from pensionlink.connectors import SourceRejected, read_night, read_source, source_names
 
-from connectors import SourceRejected, read_night, read_source, source_names
 from tests.connectors.drop_folder import hukou_rows, minimal_night, target, write_csv
 
 REJECTED_COLUMNS = ["source", "file", "line", "column", "value", "reason"]

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from pensionlink.connectors import SourceMissing, SourceRejected, read_source
 from polars.testing import assert_frame_equal
 
-from connectors import SourceMissing, SourceRejected, read_source
 from tests.connectors.drop_folder import (
     HUKOU_HEADER,
     ID_MAN,

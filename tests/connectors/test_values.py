@@ -11,13 +11,13 @@ import pytest
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pensionlink.connectors import load_specs, read_night, read_source
+from pensionlink.connectors.canonical import canonical_frame
+from pensionlink.connectors.table import LINE_NO
+from pensionlink.findings import night_findings
+from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
+from pensionlink.matching import link_night
 
-from connectors import load_specs, read_night, read_source
-from connectors.canonical import canonical_frame
-from connectors.table import LINE_NO
-from findings import night_findings
-from findings.withheld import REVIEW_QUEUE, WITHHELD
-from matching import link_night
 from pensionlink.settings import load_policy
 from tests.connectors.drop_folder import (
     HUKOU_HEADER,

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
-from connectors import load_specs, read_night, source_names
-from connectors.derived import DERIVED
-from connectors.identity import IDENTITY_COLUMNS
-from expectations import (
+from pensionlink.connectors import load_specs, read_night, source_names
+from pensionlink.connectors.derived import DERIVED
+from pensionlink.connectors.identity import IDENTITY_COLUMNS
+from pensionlink.expectations import (
     NightValidator,
     find_id_like,
     load_suite,

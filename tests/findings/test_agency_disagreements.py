@@ -1,10 +1,10 @@
 """Cross-agency disagreements (数据不一致): one row per person and kind, with the ask."""
 
 import polars as pl
+from pensionlink.findings.agency_disagreements import KINDS, agency_disagreements
+from pensionlink.findings.death_evidence import death_evidence
+from pensionlink.findings.deaths import deaths_to_deregister
 
-from findings.agency_disagreements import KINDS, agency_disagreements
-from findings.death_evidence import death_evidence
-from findings.deaths import deaths_to_deregister
 from pensionlink.reports.labels import DISAGREEMENT_KIND
 from pensionlink.settings import load_policy
 from tests.findings.night_frames import D, night

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from pensionlink.findings.deaths import deaths_to_deregister
 
-from findings.deaths import deaths_to_deregister
 from pensionlink.settings import BUNDLED_POLICY, load_policy
 from tests.findings.night_frames import D, monthly, night
 

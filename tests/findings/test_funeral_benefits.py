@@ -2,7 +2,8 @@
 
 from decimal import Decimal
 
-from findings.funeral_benefits import duplicate_funeral_benefits
+from pensionlink.findings.funeral_benefits import duplicate_funeral_benefits
+
 from tests.findings.night_frames import D, night
 
 RES = "城乡居民基本养老保险"

@@ -6,8 +6,7 @@ from decimal import Decimal
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from findings.settlement import MONEY, settle_deceased
+from pensionlink.findings.settlement import MONEY, settle_deceased
 
 money = st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False)
 

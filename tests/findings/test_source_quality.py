@@ -1,8 +1,7 @@
 """Source quality rows: counts that add up, stale sources visible, no values."""
 
 import polars as pl
-
-from findings.source_quality import source_quality
+from pensionlink.findings.source_quality import source_quality
 
 
 def entry(source, **kw):

@@ -5,9 +5,9 @@ import datetime as dt
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pensionlink.findings.status_at_death import ever_receiving, status_at_death
+from pensionlink.findings.status_history import START_STATES, history_problems
 
-from findings.status_at_death import ever_receiving, status_at_death
-from findings.status_history import START_STATES, history_problems
 from tests.findings.night_frames import D, frame
 
 STATES = ("参保缴费", "待遇领取", "暂停", "终止")

@@ -3,12 +3,12 @@
 from decimal import Decimal
 
 import polars as pl
+from pensionlink.connectors.source import WITHHELD_SCHEMA
+from pensionlink.findings.coverage import coverage_by_area
+from pensionlink.findings.residents import age_on
+from pensionlink.findings.uninsured import uninsured_eligible
+from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
 
-from connectors.source import WITHHELD_SCHEMA
-from findings.coverage import coverage_by_area
-from findings.residents import age_on
-from findings.uninsured import uninsured_eligible
-from findings.withheld import REVIEW_QUEUE, WITHHELD
 from pensionlink.settings import load_policy
 from tests.findings.night_frames import D, night
 

@@ -15,17 +15,17 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pensionlink.flows.nightly as nightly
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pensionlink.connectors import load_specs
+from pensionlink.connectors.encoding import decode_to_utf8
+from pensionlink.synth import generate_night
 
-import flows.nightly as nightly
-from connectors import load_specs
-from connectors.encoding import decode_to_utf8
 from pensionlink.reports import ReportFiles
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database
-from synth import generate_night
 from tests.flows.published import published
 
 AS_OF = dt.date(2026, 11, 28)

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pensionlink.connectors import SourceRejected
+from pensionlink.connectors.table import file_checksum
+from pensionlink.flows.nightly import run_night
 from typer.testing import CliRunner
 
-from connectors import SourceRejected
-from connectors.table import file_checksum
-from flows.nightly import run_night
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database

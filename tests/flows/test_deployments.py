@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pensionlink.flows.deployments import nightly_deployment
 from typer.testing import CliRunner
 
-from flows.deployments import nightly_deployment
 from pensionlink.cli import app
 
 

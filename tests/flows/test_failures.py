@@ -38,8 +38,8 @@ def pause():
     while True:
         time.sleep(0.05)
 if point == "read":
-    import flows.nightly
-    flows.nightly.read_night = lambda *args, **kwargs: pause()
+    import pensionlink.flows.nightly
+    pensionlink.flows.nightly.read_night = lambda *args, **kwargs: pause()
 elif point == "mid_publish":
     crash_at(point, marker)  # from test_operations.CRASH_AT
 elif point == "enospc":  # a full disk at the last step of publishing, once
@@ -289,7 +289,7 @@ def test_a_missing_drop_folder(db: Path, tmp_path: Path):
 
 
 def test_enospc_is_not_retried():
-    from flows.nightly import transient_io
+    from pensionlink.flows.nightly import transient_io
 
     class State:
         data = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

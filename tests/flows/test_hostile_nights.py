@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from pensionlink.flows.nightly import run_night
 
-from flows.nightly import run_night
 from pensionlink.analyst_database import analyst_path
 from pensionlink.cli import _print_summary
 from pensionlink.settings import Settings, load_policy

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pensionlink.connectors import SourceRejected
+from pensionlink.flows.nightly import run_night
 
-from connectors import SourceRejected
-from flows.nightly import run_night
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database
 
@@ -99,7 +99,7 @@ def test_a_first_night_without_a_readable_hukou_publishes_nothing(sample_night: 
 
 
 def test_flow_runs_under_prefect(sample_night: Path, tmp_path, prefect_api):
-    from flows.nightly import nightly
+    from pensionlink.flows.nightly import nightly
 
     db = tmp_path / "flow.duckdb"
     summary = nightly(extracts=str(sample_night), db=str(db), as_of=AS_OF.isoformat())
@@ -108,7 +108,7 @@ def test_flow_runs_under_prefect(sample_night: Path, tmp_path, prefect_api):
 
 
 def test_drop_root_flow_runs_the_newest_night_once(sample_night: Path, tmp_path, prefect_api):
-    from flows.drop_root import nightly_from_drop_root, published_nights
+    from pensionlink.flows.drop_root import nightly_from_drop_root, published_nights
 
     root = tmp_path / "drops"
     shutil.copytree(sample_night, root / "2026-11-27")
@@ -142,7 +142,7 @@ def test_stage_times_not_recorded_leave_the_night_published(
     def fail(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("flows.nightly.record_stages", fail)
+    monkeypatch.setattr("pensionlink.flows.nightly.record_stages", fail)
     db = tmp_path / "pensionlink.duckdb"
     summary = run_night(settings(sample_night, db))
     assert summary["status"] == "published"

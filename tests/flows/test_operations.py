@@ -15,15 +15,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from flows.drop_root import (
+from pensionlink.flows.drop_root import (
     DropNotReady,
     drop_date,
     newest_pending_drop,
     published_nights,
     wait_until_settled,
 )
-from flows.nightly import run_night
+from pensionlink.flows.nightly import run_night
+
 from pensionlink.publication import staging_path
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database
@@ -34,7 +34,7 @@ FINDINGS = ("deaths_to_deregister", "uninsured_eligible", "duplicate_funeral_ben
 RUN_SECOND_NIGHT = """
 import datetime as dt, sys
 from pathlib import Path
-from flows.nightly import run_night
+from pensionlink.flows.nightly import run_night
 from pensionlink.settings import Settings, load_policy
 day = dt.date(2026, 11, 29)
 run_night(Settings(extracts=Path(sys.argv[1]), db=Path(sys.argv[2]), as_of=day,

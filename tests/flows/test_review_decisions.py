@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pensionlink.flows.nightly import run_night
+from pensionlink.synth import generate_night
 from typer.testing import CliRunner
 
-from flows.nightly import run_night
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database
-from synth import generate_night
 
 AS_OF = dt.date(2026, 11, 28)
 # Sources whose last column is free text, so a test can change a record harmlessly.
@@ -61,6 +61,6 @@ def test_decision_is_applied_next_night_and_dropped_when_the_record_changes(tmp_
 
 
 def _is(path: Path, source: str) -> bool:
-    from connectors import load_specs
+    from pensionlink.connectors import load_specs
 
     return path.with_suffix("").as_posix().endswith(load_specs()[source].path)

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pensionlink.flows.nightly import run_night
 
-from flows.nightly import run_night
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import connect_database
 

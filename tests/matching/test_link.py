@@ -2,9 +2,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
-
-from matching.link import build_spine, link_night, link_source, resolve_source
-from matching.names import name_key, pinyin_key
+from pensionlink.matching.link import build_spine, link_night, link_source, resolve_source
+from pensionlink.matching.names import name_key, pinyin_key
 
 D = dt.date
 
@@ -149,7 +148,7 @@ def test_notes_explain_only_what_was_not_linked():
 
 
 def test_reviewer_decision_links_while_the_record_is_unchanged():
-    from matching.review import record_keys
+    from pensionlink.matching.review import record_keys
 
     spine = build_spine(HUKOU)
     record = roster((None, "金英", "女", D(1950, 1, 1)))  # namesakes: never linked alone
@@ -209,7 +208,7 @@ def test_relatives_id_goes_to_review_never_to_a_link():
     ],
 )
 def test_every_id_quirk_links_to_the_right_person(raw, method):
-    from matching.citizen_id import normalise_citizen_id
+    from pensionlink.matching.citizen_id import normalise_citizen_id
 
     frame = pl.DataFrame(
         {"raw": [raw], "name": ["池 花亮"], "sex": ["男"], "birth_date": [D(1947, 8, 20)]}

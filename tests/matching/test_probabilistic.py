@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
-from matching.names import add_name_keys
-from matching.probabilistic import (
+from pensionlink.matching.names import add_name_keys
+from pensionlink.matching.probabilistic import (
     MAX_CANDIDATES,
     candidate_pairs,
     compare,
@@ -180,7 +179,7 @@ def test_estimation_uses_em_when_the_night_is_large_enough():
 
 
 def test_reviewers_decisions_refine_the_weights():
-    from matching.probabilistic import Model, refine
+    from pensionlink.matching.probabilistic import Model, refine
 
     model = Model(
         groups={"name": ("name_exact",), "sex": ("sex_equal",)},
@@ -201,8 +200,7 @@ def test_reviewers_decisions_refine_the_weights():
 
 def test_recordlinkage_is_quiet_only_during_the_fit(caplog):
     import recordlinkage
-
-    from matching.probabilistic import _recordlinkage_quiet
+    from pensionlink.matching.probabilistic import _recordlinkage_quiet
 
     def from_recordlinkage(message: str) -> logging.LogRecord:  # as its EM module logs
         path = str(Path(recordlinkage.__file__).parent / "algorithms" / "nb_sklearn.py")

@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
+from pensionlink.connectors.delivery_guard import DeliveryLimit
 
-from connectors.delivery_guard import DeliveryLimit
 from pensionlink.settings import BUNDLED_POLICY, PolicyError, load_policy
 
 DAY = dt.date(2026, 11, 28)

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from pensionlink.findings.night import night_findings
 
-from findings.night import night_findings
 from pensionlink.analyst_database import analyst_path, publish_analyst_database
 from pensionlink.reports import load_report_data, write_reports
 from pensionlink.run_record import run_frame

@@ -183,8 +183,7 @@ def test_reports_not_written_logs_the_error_type_not_its_message(monkeypatch, tm
     import logging
 
     import polars as pl
-
-    from flows import nightly
+    from pensionlink.flows import nightly
 
     monkeypatch.setattr(nightly, "summarise", lambda run, tables: {"stages": {}})
     lines: list[str] = []

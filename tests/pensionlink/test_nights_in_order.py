@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pensionlink.flows.drop_root import published_nights
 
-from flows.drop_root import published_nights
 from pensionlink.reports import load_report_data
 from pensionlink.store import open_warehouse
 from tests.pensionlink.tiny_warehouse import publish_night

@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from pensionlink.flows.nightly import run_night
 from typer.testing import CliRunner
 
-from flows.nightly import run_night
 from pensionlink.analyst_database import analyst_path, deidentify, mask_name
 from pensionlink.cli import app
 from pensionlink.database_key import KEY_ENV, MissingKey, database_key, pseudonym_key

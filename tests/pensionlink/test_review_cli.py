@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from pensionlink.flows.nightly import run_night
 from typer.testing import CliRunner
 
-from flows.nightly import run_night
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
 from pensionlink.store import open_warehouse, write_warehouse

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
-from matching.citizen_id import check_character, convert_15_to_18, normalise_citizen_id
-from synth import generate_night
-from synth.generate import FILES
+from pensionlink.matching.citizen_id import check_character, convert_15_to_18, normalise_citizen_id
+from pensionlink.synth import generate_night
+from pensionlink.synth.generate import FILES
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 11, 28)

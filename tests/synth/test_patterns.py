@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
-from matching.citizen_id import normalise_citizen_id
-from synth import generate_night
-from synth.generate import NEVER, RECEIVING, SUSPENDED, UNKNOWN
-from synth.patterns import (
+from pensionlink.matching.citizen_id import normalise_citizen_id
+from pensionlink.synth import generate_night
+from pensionlink.synth.generate import NEVER, RECEIVING, SUSPENDED, UNKNOWN
+from pensionlink.synth.patterns import (
     DISAGREEMENT_KINDS,
     Contradictions,
     _one_slip,
     truth_status_at_death,
 )
+
 from tests.synth.test_generate import _linked, _read, _truth
 
 AS_OF = dt.date(2026, 11, 28)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pensionlink.flows.nightly import reports_dir, run_night
+from pensionlink.matching.citizen_id import mask_one
 from typer.testing import CliRunner
 
-from flows.nightly import reports_dir, run_night
-from matching.citizen_id import mask_one
 from pensionlink.cli import app
 from pensionlink.reports import UnknownTownship, load_report_data, write_reports
 from pensionlink.reports.workbook import SHEETS
