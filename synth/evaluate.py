@@ -19,6 +19,7 @@ from pensionlink.synth.patterns import DISAGREEMENT_KINDS
 
 from pensionlink.queries import evaluation_rows, has_column, has_table
 from pensionlink.store import Warehouse, open_warehouse
+from pensionlink.vocabulary import MONEY
 
 __all__ = ["evaluate_night", "format_report"]
 
@@ -97,8 +98,7 @@ def _links(night: Path, db: Warehouse) -> dict:
 
 def _money(frame: pl.DataFrame, columns) -> pl.DataFrame:
     return frame.with_columns(
-        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).cast(pl.Decimal(12, 2))
-        for c in columns
+        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).cast(MONEY) for c in columns
     )
 
 

@@ -38,22 +38,22 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from pensionlink.matching.citizen_id import normalise_citizen_id
-from pensionlink.synth.generate import (
+from pensionlink.synth.draws import between, chance
+from pensionlink.synth.lives import (
+    ACTIVE,
     CONTRIB,
-    NEVER,
     RECEIVING,
     STATUS,
     SUSPENDED,
     UNKNOWN,
-    Extract,
     Lives,
-    People,
-    _between,
-    _chance,
-    _dates,
-    _status_on,
-    _termination_day,
 )
+from pensionlink.synth.population import People
+from pensionlink.synth.render import Extract
+from pensionlink.synth.status_history import status_on, termination_day
+from pensionlink.synth.values import NEVER, dates_text
+
+from pensionlink import vocabulary
 
 __all__ = [
     "CERTIFICATION_SUSPENSION",
@@ -137,18 +137,16 @@ def certification_suspensions(
     """Suspend some slowly processed pensioner deaths 90+ days after the death and 20+ days
     before the termination (in the true history: payments stop there). Returns the mask."""
     death = life.death
-    term = _termination_day(life)
+    term = termination_day(life)
     who = np.flatnonzero(life.roster & (death < NEVER) & (term < NEVER) & (term - death > 120))
     receiving = np.zeros(p.n, bool)
-    receiving[who] = _status_on(life, who, death[who]) == RECEIVING
-    chosen = _chance(rng, _rate(CERTIFICATION_SUSPENSION, noise), receiving)
-    day = _between(rng, death + 90, term - 20)
+    receiving[who] = status_on(life, who, death[who]) == RECEIVING
+    chosen = chance(rng, _rate(CERTIFICATION_SUSPENSION, noise), receiving)
+    day = between(rng, death + 90, term - 20)
     life.ch_pid = np.concatenate([life.ch_pid, np.flatnonzero(chosen)])
     life.ch_day = np.concatenate([life.ch_day, day[chosen]])
     life.ch_after = np.concatenate([life.ch_after, np.full(chosen.sum(), SUSPENDED)])
-    life.ch_reason = np.concatenate(
-        [life.ch_reason, np.full(chosen.sum(), _CERTIFICATION, object)]
-    )
+    life.ch_reason = np.concatenate([life.ch_reason, np.full(chosen.sum(), _CERTIFICATION, object)])
     _sorted_history(life)
     return chosen
 
@@ -164,11 +162,11 @@ def roster_only_deaths(
 
     Updates `reports` in place (and sets `reports["funeral_protect"]`); returns the mask.
     """
-    term = _termination_day(life)
+    term = termination_day(life)
     # Deaths with conflicting reports keep them (that pattern needs the reports).
     pool = life.roster & (term < NEVER) & ~reports["conflict"]
-    chosen = _chance(rng, _rate(ROSTER_ONLY_DEATH, noise), pool)
-    cremation = _chance(rng, ROSTER_ONLY_CREMATION, chosen)
+    chosen = chance(rng, _rate(ROSTER_ONLY_DEATH, noise), pool)
+    cremation = chance(rng, ROSTER_ONLY_CREMATION, chosen)
     _leave_cremation_only(reports, life, chosen, cremation)
     return chosen
 
@@ -204,10 +202,10 @@ def cremation_only_deaths(
     as their only report (its ID the deceased's own; a death certificate, the hukou's and
     medical insurance's reports not yet made). A body recorded against the ID card: the
     bundled policy confirms such a death. Updates `reports` in place; returns the mask."""
-    term = _termination_day(life)
+    term = termination_day(life)
     recent = (life.death < NEVER) & (life.death >= p.as_of - 365)
     pool = life.roster & recent & (term >= NEVER) & ~roster_only & ~reports["conflict"]
-    chosen = _chance(rng, _rate(CREMATION_ONLY_DEATH, noise), pool)
+    chosen = chance(rng, _rate(CREMATION_ONLY_DEATH, noise), pool)
     _leave_cremation_only(reports, life, chosen, chosen)
     return chosen
 
@@ -225,9 +223,9 @@ def roster_only_subsidies(
     sub = benefits["funeral_subsidies"]
     paid_before = np.zeros(p.n, bool)
     paid_before[sub["pid"][sub["resident"]]] = True
-    day = _termination_day(life) + _between(rng, 3, 45, p.n)
+    day = termination_day(life) + between(rng, 3, 45, p.n)
     mask = roster_only & (at_death["status"] == CONTRIB) & ~paid_before & (day < p.as_of)
-    paid = np.flatnonzero(_chance(rng, ROSTER_ONLY_SUBSIDY, mask))
+    paid = np.flatnonzero(chance(rng, ROSTER_ONLY_SUBSIDY, mask))
     sub["pid"] = np.concatenate([sub["pid"], paid])
     sub["day"] = np.concatenate([sub["day"], day[paid]])
     sub["resident"] = np.concatenate([sub["resident"], np.ones(len(paid), bool)])
@@ -249,9 +247,7 @@ class Contradictions:
 
     def truth(self, p: People, life: Lives) -> pl.DataFrame:
         """contradictory_histories.csv: citizen_id, pension_no, kind, death_case."""
-        case = (life.death[self.pid] < NEVER) & np.isin(
-            life.status[self.pid], (CONTRIB, RECEIVING, SUSPENDED)
-        )
+        case = (life.death[self.pid] < NEVER) & np.isin(life.status[self.pid], ACTIVE)
         return pl.DataFrame(
             {
                 "citizen_id": pl.Series(p.cid[self.pid], dtype=pl.String),
@@ -271,7 +267,7 @@ class Contradictions:
                 "个人编号": life.pension_no[pid].astype(str),
                 "变更前状态": pl.Series(names[self.row_before[extra]], dtype=pl.String),
                 "变更后状态": pl.Series(names[self.row_after[extra]], dtype=pl.String),
-                "变更日期": _dates(self.row_day[extra], "%Y-%m-%d"),
+                "变更日期": dates_text(self.row_day[extra], "%Y-%m-%d"),
                 "变更原因": pl.Series(self.row_reason[extra], dtype=pl.String),
             }
         )
@@ -303,13 +299,13 @@ def contradict_histories(
     """
     as_of = p.as_of
     dead = life.death < NEVER
-    term = _termination_day(life)
-    active = np.isin(life.status, (CONTRIB, RECEIVING, SUSPENDED))
+    term = termination_day(life)
+    active = np.isin(life.status, ACTIVE)
     changed = np.zeros(len(dead), bool)
     changed[life.ch_pid] = True  # a history to contradict: processed, or some change
     pool = life.roster & ~roster_only & ((dead & (term < NEVER)) | changed)
-    chosen = _chance(rng, _rate(CONTRADICTORY_DEAD, noise), pool & dead)
-    chosen |= _chance(rng, _rate(CONTRADICTORY_LIVING, noise), pool & ~dead & active)
+    chosen = chance(rng, _rate(CONTRADICTORY_DEAD, noise), pool & dead)
+    chosen |= chance(rng, _rate(CONTRADICTORY_LIVING, noise), pool & ~dead & active)
     pid = np.flatnonzero(chosen)
     k = len(pid)
     kind = np.full(k, "before_not_previous", object)
@@ -320,7 +316,7 @@ def contradict_histories(
 
     processed = term[pid] < NEVER
     received = life.receiving_from[pid] < life.death[pid]
-    late = _between(rng, term[pid] + 10, np.minimum(term[pid] + 90, as_of - 1))
+    late = between(rng, term[pid] + 10, np.minimum(term[pid] + 90, as_of - 1))
     a = processed & received & (late < as_of) & (rng.random(k) < 0.5)
     kind[a], day[a], reason[a] = "suspended_after_termination", late[a], _CERTIFICATION
     before[a], after[a] = RECEIVING, SUSPENDED
@@ -328,14 +324,14 @@ def contradict_histories(
     kind[d] = "current_unlike_last"
     shown = life.status.copy()
     shown[pid[a]] = SUSPENDED
-    shown[pid[d]] = _status_on(life, pid[d], term[pid[d]])
+    shown[pid[d]] = status_on(life, pid[d], term[pid[d]])
 
     first = _first_change(life, pid)
     fi = np.maximum(first, 0)
-    b_state = _status_on(life, pid, life.ch_day[fi])  # in force before the first change
+    b_state = status_on(life, pid, life.ch_day[fi])  # in force before the first change
     a_state = life.ch_after[fi]
     lo = np.maximum(life.enrolled[pid] + 1, life.ch_day[fi] - 200)
-    earlier = _between(rng, lo, life.ch_day[fi] - 1)
+    earlier = between(rng, lo, life.ch_day[fi] - 1)
     b = ~processed & (earlier < life.ch_day[fi]) & (rng.random(k) < 0.5)
     y = np.where(b_state == SUSPENDED, RECEIVING, SUSPENDED)
     kind[b], day[b], before[b], after[b] = "before_not_previous", earlier[b], b_state[b], y[b]
@@ -370,7 +366,7 @@ def truth_status_at_death(
     out = status.copy()
     out[contradictions.pid[life.death[contradictions.pid] < NEVER]] = UNKNOWN
     undated = np.flatnonzero(roster_only & ~cremation)
-    term = _termination_day(life)
+    term = termination_day(life)
     for x in undated.tolist():
         m = (life.ch_pid == x) & (life.ch_day < term[x])
         states = {int(life.initial_status[x]), *life.ch_after[m].tolist()}
@@ -383,7 +379,7 @@ def deceased_truth(p: People, life: Lives, reports: dict) -> pl.DataFrame:
     """deceased.csv: every person truly dead on as-of, the sources that report it, and
     whether one report gives a date more than 31 days off (`dates_conflict`: review)."""
     dead = np.flatnonzero(life.death < NEVER)
-    roster = _termination_day(life) < NEVER
+    roster = termination_day(life) < NEVER
     sources = (
         ("death_certificates", reports["cert"]),
         ("hukou", reports["hukou"]),
@@ -391,15 +387,13 @@ def deceased_truth(p: People, life: Lives, reports: dict) -> pl.DataFrame:
         ("medical_enrollment", reports["medical"]),
         ("status_changes", roster),
     )
-    reported = [
-        ";".join(name for name, mask in sources if mask[x]) for x in dead.tolist()
-    ]
+    reported = [";".join(name for name, mask in sources if mask[x]) for x in dead.tolist()]
     only_roster = [r == "status_changes" for r in reported]
     return pl.DataFrame(
         {
             "citizen_id": pl.Series(p.cid[dead], dtype=pl.String),
             "name": pl.Series(p.name[dead], dtype=pl.String),
-            "death_date": _dates(life.death[dead], "%Y-%m-%d"),
+            "death_date": dates_text(life.death[dead], "%Y-%m-%d"),
             "reported_by": pl.Series(reported, dtype=pl.String),
             "roster_only": np.where(only_roster, "true", "false"),
             "dates_conflict": np.where(reports["conflict"][dead], "true", "false"),
@@ -435,7 +429,10 @@ def _death_rows(p: People, extracts: dict[str, Extract]) -> pl.DataFrame:
     spec = {  # source -> (filter, date, date format, ID column)
         "hukou": (pl.col("人员状态") == "死亡", "死亡日期", "%Y%m%d", "公民身份号码"),
         "medical_enrollment": (
-            pl.col("终止原因").str.strip_chars() == _DEATH, "终止日期", "%Y-%m-%d", "证件号码"
+            pl.col("终止原因").str.strip_chars() == _DEATH,
+            "终止日期",
+            "%Y-%m-%d",
+            "证件号码",
         ),
         "funeral": (pl.lit(True), "死亡日期", "%Y/%m/%d", "逝者身份证号"),
         "death_certificates": (pl.lit(True), "死亡时间", "%Y-%m-%d", "死者身份证号"),
@@ -445,7 +442,8 @@ def _death_rows(p: People, extracts: dict[str, Extract]) -> pl.DataFrame:
     parts.append(
         changes.frame.with_columns(pid=pl.Series(changes.pid, dtype=pl.Int64))
         .filter(
-            (pl.col("变更后状态") == "终止") & (pl.col("变更原因").str.strip_chars() == _DEATH)
+            (pl.col("变更后状态") == vocabulary.TERMINATED)
+            & (pl.col("变更原因").str.strip_chars() == _DEATH)
         )
         .select("pid", source=pl.lit("status_changes"), day=pl.col("变更日期").str.to_date())
     )
@@ -490,11 +488,15 @@ def disagreement_truth(p: People, extracts: dict[str, Extract]) -> pl.DataFrame:
         elif source != "hukou" and pid in alive:
             rows.append((pid, f"{prefix}_dead_hukou_alive", f"{agency};公安局"))
     pid = np.array([r[0] for r in rows], dtype=np.int64)
-    return pl.DataFrame(
-        {
-            "citizen_id": pl.Series(p.cid[pid], dtype=pl.String),
-            "name": pl.Series(p.name[pid], dtype=pl.String),
-            "kind": pl.Series([r[1] for r in rows], dtype=pl.String),
-            "agencies": pl.Series([r[2] for r in rows], dtype=pl.String),
-        }
-    ).unique(["citizen_id", "kind"]).sort("kind", "citizen_id")
+    return (
+        pl.DataFrame(
+            {
+                "citizen_id": pl.Series(p.cid[pid], dtype=pl.String),
+                "name": pl.Series(p.name[pid], dtype=pl.String),
+                "kind": pl.Series([r[1] for r in rows], dtype=pl.String),
+                "agencies": pl.Series([r[2] for r in rows], dtype=pl.String),
+            }
+        )
+        .unique(["citizen_id", "kind"])
+        .sort("kind", "citizen_id")
+    )
