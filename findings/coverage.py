@@ -13,7 +13,29 @@ from pensionlink.findings.residents import residents_16_plus
 
 from pensionlink.settings import Policy
 
-__all__ = ["coverage_by_area"]
+__all__ = ["RATE_DIGITS", "coverage_by_area", "coverage_rate"]
+
+#: Places the coverage rate is kept to (0.9123 = 91.23 %).
+RATE_DIGITS = 4
+
+
+def coverage_rate(
+    insured: str | pl.Expr = "insured",
+    residents: str | pl.Expr = "residents_16_plus",
+    *,
+    digits: int | None = RATE_DIGITS,
+) -> pl.Expr:
+    """参保率: insured ÷ residents aged 16+, null where there are no residents; the one
+    rule every table, page and chart of the rate uses.
+
+    Rounded to `digits` places as tables keep it (`RATE_DIGITS`); `digits=None` gives
+    the exact rate, for a percentage shown with fewer places (6,319 of 7,500 is
+    0.842533…, kept as 0.8425, which rounded again would show 84.2 % instead of 84.3 %).
+    """
+    insured = pl.col(insured) if isinstance(insured, str) else insured
+    residents = pl.col(residents) if isinstance(residents, str) else residents
+    rate = insured / residents
+    return pl.when(residents > 0).then(rate if digits is None else rate.round(digits))
 
 
 def coverage_by_area(
@@ -33,6 +55,6 @@ def coverage_by_area(
             insured=pl.col("insured").sum().cast(pl.Int32),
             uninsured_eligible=(~pl.col("insured")).sum().cast(pl.Int32),
         )
-        .with_columns(coverage_rate=(pl.col("insured") / pl.col("residents_16_plus")).round(4))
+        .with_columns(coverage_rate=coverage_rate())
         .sort("township", "village", nulls_last=True)
     )

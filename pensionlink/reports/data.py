@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from pensionlink.findings.agency_disagreements import SCHEMA as DISAGREEMENT_COLUMNS
+from pensionlink.findings.coverage import coverage_rate
 from pensionlink.matching.citizen_id import mask_citizen_id
 from pensionlink.queries import (
     coverage_trend,
@@ -109,7 +110,9 @@ def load_report_data(warehouse: Warehouse, run_id: str | None = None) -> ReportD
         uninsured=read("uninsured_eligible").with_columns(masked),
         funeral=read("duplicate_funeral_benefits").with_columns(masked),
         coverage=read("coverage_by_area"),
-        coverage_trend=warehouse.frame(coverage_trend(run["as_of"])),
+        coverage_trend=warehouse.frame(coverage_trend(run["as_of"])).with_columns(
+            coverage_rate=coverage_rate()
+        ),
         quality=read("source_quality"),
         disagreements=_disagreements(warehouse, night).with_columns(masked),
     )
