@@ -14,13 +14,10 @@ from pensionlink.synth.values import NEVER
 #: Share of death certificates without an ID (home deaths far more often).
 CERT_NO_ID_HOME = 0.7
 
-
 CERT_NO_ID_HOSPITAL = 0.1
-
 
 #: Share of deaths (with two or more reports) where a lower-priority source is >31 days off.
 DEATH_DATE_CONFLICT = 0.03
-
 
 #: Share of recent deaths not yet on the hukou although the registry lag has passed.
 LATE_HUKOU_REPORT = 0.04

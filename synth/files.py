@@ -53,7 +53,6 @@ FILES: dict[str, tuple[str, str, bool, str, tuple[str, ...]]] = {
 #: Sources written as .xlsx when `xlsx=True`.
 XLSX_SOURCES = ("assistance", "poverty")
 
-
 #: Sources keyed by the pension number only (not listed in truth/record_links.csv).
 PENSION_NO_KEYED = ("status_changes", "pension_payments")
 

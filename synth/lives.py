@@ -36,7 +36,6 @@ UNKNOWN = -2
 
 HISTORY_DAYS = 3 * 365  # deaths and status changes reach back this far
 
-
 #: Share of living pensioners falsely reported dead (by hukou, else by medical insurance).
 WRONGLY_DEAD_RATE = 0.002
 

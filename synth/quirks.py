@@ -40,7 +40,6 @@ ID_QUIRK_RATES: dict[str, dict[str, float]] = {
 #: Share of IDs ending in X written with a lower-case x (every source but the hukou).
 LOWER_X_RATE = 0.15
 
-
 #: Share of rows whose name is damaged, by kind (hukou: a tenth of these).
 NAME_QUIRK_RATES: dict[str, float] = {
     "space": 0.01,
@@ -51,7 +50,6 @@ NAME_QUIRK_RATES: dict[str, float] = {
 
 
 _UNRECOVERABLE = frozenset({"sci", "typo", "swap", "empty"})
-
 
 TRADITIONAL = dict(
     zip(

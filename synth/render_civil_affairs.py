@@ -13,9 +13,7 @@ from pensionlink.synth.values import NEVER, dates_text, money_text
 #: Share of cremation records carrying a living relative's ID instead of the deceased's.
 FUNERAL_RELATIVE_ID = 0.03
 
-
 FUNERAL_HOMES = (("龙井市殡仪馆", 0.85), ("延吉市殡仪馆", 0.12), ("和龙市殡仪馆", 0.03))
-
 
 FUXU_CATEGORIES = ("伤残军人", "在乡复员军人", "带病回乡退伍军人")
 

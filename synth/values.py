@@ -11,7 +11,6 @@ import polars as pl
 
 NEVER = np.int64(10**7)  # a day far beyond any real date: "no such date"
 
-
 _EPOCH = dt.date(1970, 1, 1)
 
 

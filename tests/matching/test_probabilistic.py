@@ -200,7 +200,7 @@ def test_reviewers_decisions_refine_the_weights():
 
 def test_recordlinkage_is_quiet_only_during_the_fit(caplog):
     import recordlinkage
-    from pensionlink.matching.probabilistic import _recordlinkage_quiet
+    from pensionlink.matching.estimation import _recordlinkage_quiet
 
     def from_recordlinkage(message: str) -> logging.LogRecord:  # as its EM module logs
         path = str(Path(recordlinkage.__file__).parent / "algorithms" / "nb_sklearn.py")
