@@ -18,6 +18,7 @@ _SPINE_OPTIONAL = ("sex", "birth_date", "death_date", "township", "village")
 
 
 def jaro_winkler(left: pl.Series, right: pl.Series) -> np.ndarray:
+    """Jaro–Winkler similarity of each pair of pinyin keys (nulls as "")."""
     if left.len() == 0:
         return np.zeros(0)
     return process.cpdist(

@@ -113,6 +113,7 @@ def _priors(groups, n_pairs: int, n_records: int, notes: list[str]) -> Model:
 
 
 def levels_of(groups) -> list[str]:
+    """Every level of every attribute, in order."""
     return [lv for levels in groups.values() for lv in levels]
 
 

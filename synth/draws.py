@@ -29,6 +29,7 @@ def chance(rng: np.random.Generator, p, mask: np.ndarray) -> np.ndarray:
 
 
 def shuffled(rng: np.random.Generator, pid: np.ndarray) -> np.ndarray:
+    """A random order of the rows of `pid`."""
     return rng.permutation(len(pid))
 
 

@@ -175,6 +175,7 @@ def _make_ids(rng: np.random.Generator, area: np.ndarray, birth: np.ndarray, mal
 
 
 def draw_people(rng: np.random.Generator, n: int, as_of: int) -> People:
+    """`n` people of the city on day `as_of`."""
     places = [(t, v, w) for t, vs in VILLAGES.items() for v, w in vs]
     village_idx = pick(rng, [((t, v), w) for t, v, w in places], n)
     township = np.array([t for t, _, _ in places], dtype=object)[village_idx]

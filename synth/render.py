@@ -24,6 +24,7 @@ class Extract:
 
 
 def extract(source: str, columns: dict[str, object], pid: np.ndarray) -> Extract:
+    """The rows of `source` in its header order; an empty string is written as nothing."""
     headers = FILES[source][4]
     data = {h: columns[h] for h in headers}
     frame = pl.DataFrame({h: _text(v) for h, v in data.items()})

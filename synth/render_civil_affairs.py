@@ -19,6 +19,7 @@ FUXU_CATEGORIES = ("伤残军人", "在乡复员军人", "带病回乡退伍军�
 
 
 def assistance(r: Renderer, a: dict, protect: np.ndarray) -> Extract:
+    """低保/特困 terms (救助); IDs of the uninsured (`protect`) never destroyed."""
     order = shuffled(r.rng, a["pid"])
     pid = a["pid"][order]
     return extract(
@@ -36,6 +37,7 @@ def assistance(r: Renderer, a: dict, protect: np.ndarray) -> Extract:
 
 
 def funeral(r: Renderer, reports: dict) -> Extract:
+    """Cremation records (火化), now and then with a living relative's ID."""
     p, rng = r.p, r.rng
     pid = rng.permutation(np.flatnonzero(reports["funeral"]))
     death = reports["funeral_day"][pid]
@@ -81,6 +83,7 @@ def _relatives(r: Renderer, pid: np.ndarray) -> np.ndarray:
 
 
 def pension_fuxu(r: Renderer, f: dict) -> Extract:
+    """抚恤金 payments in three date formats."""
     pid = f["pid"]
     fmt = r.rng.integers(0, 3, len(pid))
     day = f["day"]

@@ -12,6 +12,7 @@ DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精�
 
 
 def disabled(r: Renderer, d: dict, protect: np.ndarray) -> Extract:
+    """Disability cards (残疾人证号 = ID + category + grade)."""
     order = shuffled(r.rng, d["pid"])
     pid = d["pid"][order]
     ids = r.ids("disabled", pid, protect[pid])
@@ -33,6 +34,7 @@ def disabled(r: Renderer, d: dict, protect: np.ndarray) -> Extract:
 
 
 def poverty(r: Renderer, v: dict, protect: np.ndarray) -> Extract:
+    """The poverty registry (脱贫户/监测户)."""
     order = shuffled(r.rng, v["pid"])
     pid = v["pid"][order]
     return extract(

@@ -15,6 +15,7 @@ CITY_HOSPITALS = ("龙井市人民医院", "龙井市中医院", "延边大学�
 
 
 def medical(r: Renderer, reports: dict) -> Extract:
+    """Medical insurance enrolment (医保参保), with terminations for death."""
     p, life, rng = r.p, r.life, r.rng
     enrolled = rng.random(p.n) < 0.96
     enrolled |= reports["medical"] | (life.wrongly_dead & ~life.false_by_hukou)
@@ -48,6 +49,7 @@ def medical(r: Renderer, reports: dict) -> Extract:
 
 
 def death_certificates(r: Renderer, reports: dict) -> Extract:
+    """Medical death certificates (死亡医学证明), some without an ID."""
     p, rng = r.p, r.rng
     pid = rng.permutation(np.flatnonzero(reports["cert"]))
     ids = r.ids("death_certificates", pid, ~reports["hukou"][pid])
@@ -73,6 +75,7 @@ def death_certificates(r: Renderer, reports: dict) -> Extract:
 
 
 def visits(r: Renderer) -> Extract:
+    """Health visits of the last year (就诊); the wrongly dead keep visiting."""
     p, life, rng = r.p, r.life, r.rng
     as_of = p.as_of
     old = p.age >= 60

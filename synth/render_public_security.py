@@ -11,6 +11,7 @@ from pensionlink.synth.values import NEVER, dates_text
 
 
 def hukou(r: Renderer, reports: dict) -> Extract:
+    """The hukou (户籍) of everyone, with its 死亡 and 迁出 records."""
     p, life = r.p, r.life
     pid = np.arange(p.n)
     dead_h = reports["hukou"] | (life.wrongly_dead & life.false_by_hukou)
@@ -43,6 +44,7 @@ def hukou(r: Renderer, reports: dict) -> Extract:
 
 
 def custody(r: Renderer, custody: dict) -> Extract:
+    """Custody terms (羁押)."""
     order = shuffled(r.rng, custody["pid"])
     pid = custody["pid"][order]
     return extract(

@@ -29,6 +29,7 @@ EMPLOYEE_SCHEME = "企业职工基本养老保险"
 
 
 def resident_roster(r: Renderer) -> Extract:
+    """The residents' roster (参保人员), by pension number."""
     p, life = r.p, r.life
     pid = np.flatnonzero(life.roster)
     pid = pid[np.argsort(life.pension_no[pid])]
@@ -53,6 +54,7 @@ def resident_roster(r: Renderer) -> Extract:
 
 
 def status_changes(r: Renderer) -> Extract:
+    """The recorded status changes (参保状态变更), by pension number and date."""
     life = r.life
     pid = life.ch_pid
     before = np.empty(len(pid), np.int64)
@@ -76,6 +78,7 @@ def status_changes(r: Renderer) -> Extract:
 
 
 def pension_payments(r: Renderer, pay: dict) -> Extract:
+    """Pension payments (养老金发放), by pension number and month."""
     order = np.lexsort((pay["month"], r.life.pension_no[pay["pid"]]))
     pid, month = pay["pid"][order], pay["month"][order]
     yyyymm = (month // 12 + 1970) * 100 + month % 12 + 1
@@ -110,6 +113,7 @@ def funeral_subsidies(r: Renderer, s: dict, funeral_subsidy: int) -> Extract:
 
 
 def employee_roster(r: Renderer) -> Extract:
+    """The employee scheme's roster (企业职工)."""
     life, rng = r.life, r.rng
     pid = rng.permutation(np.flatnonzero(life.employee))
     return extract(

@@ -63,6 +63,7 @@ def truth_deaths(
 
 
 def truth_never_dead(p: People, life: Lives) -> pl.DataFrame:
+    """never_confirm_dead.csv: the living some agency reports dead."""
     rows = np.flatnonzero(life.wrongly_dead)
     src = np.where(life.false_by_hukou[rows], "公安局户籍死亡", "医保局终止参保(死亡)")
     reason = [f"{s}，其后仍有就诊记录" for s in src]
@@ -113,6 +114,7 @@ def truth_uninsured(
 
 
 def truth_coverage(p: People, resident, insured) -> pl.DataFrame:
+    """coverage_by_area.csv: residents 16+, insured and the rate per village."""
     frame = (
         pl.DataFrame(
             {

@@ -15,6 +15,7 @@ _EPOCH = dt.date(1970, 1, 1)
 
 
 def day_number(d: dt.date) -> int:
+    """Days since 1970-01-01 of a date."""
     return (d - _EPOCH).days
 
 

@@ -86,6 +86,7 @@ def township_names(data: ReportData) -> list[str]:
 
 
 def overview(data: ReportData, city: dict[str, Any]) -> dict[str, Any]:
+    """The headline numbers (概况) at the top of the page."""
     deaths = data.deaths
     confirmed = deaths.filter(pl.col("decision") == "confirmed").height
     review = deaths.filter(pl.col("decision") == "review").height
@@ -220,6 +221,7 @@ def trend_section(trend: pl.DataFrame, city: list[dict[str, Any]]) -> dict[str, 
 
 
 def uninsured_section(uninsured: pl.DataFrame, townships: list[str]) -> dict[str, Any]:
+    """The uninsured by category, special group and township (应保未保人员分类)."""
     frame = _with_township(uninsured)
     codes = list(CATEGORY) + sorted(
         c for c in frame["category"].drop_nulls().unique().to_list() if c not in CATEGORY
@@ -274,6 +276,7 @@ def uninsured_section(uninsured: pl.DataFrame, townships: list[str]) -> dict[str
 
 
 def deaths_section(deaths: pl.DataFrame, townships: list[str]) -> dict[str, Any]:
+    """Deaths to deregister by decision and township, with the money at stake."""
     frame = _with_township(deaths)
     decisions = []
     for code in (*DECISION, *sorted(set(frame["decision"].drop_nulls()) - set(DECISION))):
@@ -304,6 +307,7 @@ def _death_totals(label: str, part: pl.DataFrame) -> dict[str, Any]:
 
 
 def funeral_section(funeral: pl.DataFrame) -> dict[str, Any]:
+    """Funeral benefits to recover by kind; those under review apart (not recovered yet)."""
     review = (
         funeral.filter(pl.col("decision") == "review")
         if "decision" in funeral.columns
@@ -365,6 +369,7 @@ def disagreements_section(disagreements: pl.DataFrame) -> dict[str, Any]:
 
 
 def quality_section(quality: pl.DataFrame) -> list[dict[str, Any]]:
+    """Each agency file's rows, rejections, usable-ID and link rates (各部门数据质量)."""
     rows = []
     for r in quality.iter_rows(named=True):
         valid = None
