@@ -205,6 +205,9 @@ def generate(
     noise: Annotated[
         float, typer.Option(help="multiplies every quirk and pattern rate (0: clean)")
     ] = 1.0,
+    policy: Annotated[
+        Path | None, typer.Option(help="policy TOML the truth follows (default: bundled)")
+    ] = None,
 ) -> None:
     """Write a synthetic night of extracts with a truth/ folder beside them."""
     from pensionlink.synth import generate_night
@@ -215,7 +218,15 @@ def generate(
     if noise < 0:
         raise _fail("--noise: expected 0 or more")
     t0 = time.perf_counter()
-    generate_night(out, people=people, seed=seed, as_of=day, xlsx=xlsx, noise=noise)
+    rules = None
+    if policy is not None:
+        from pensionlink.settings import PolicyError, load_policy
+
+        try:
+            rules = load_policy(day, policy)
+        except PolicyError as exc:
+            raise _fail(str(exc)) from None
+    generate_night(out, people=people, seed=seed, as_of=day, xlsx=xlsx, noise=noise, policy=rules)
     _write_manifest(out, people, seed, day)
     typer.echo(
         f"wrote a {people:,}-person night for {day} into {out} "

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from pensionlink.findings.coverage import coverage_rate
 from pensionlink.reports.data import ReportData
 from pensionlink.reports.labels import (
     CATEGORY,
@@ -206,8 +207,8 @@ def _write_totals(sheet, frame: pl.DataFrame, columns, totals) -> None:
 
 
 def _write_coverage_rate_total(sheet, frame: pl.DataFrame, fmt) -> None:
-    residents = frame["residents_16_plus"].sum()
-    rate = round(frame["insured"].sum() / residents, 4) if residents else None
+    rate = frame.select(coverage_rate(pl.col("insured").sum(), pl.col("residents_16_plus").sum()))
+    rate = rate.item()
     _write_cell(sheet, frame.height + 2, len(COVERAGE_COLUMNS) - 1, rate, fmt)
 
 

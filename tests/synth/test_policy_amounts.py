@@ -104,3 +104,30 @@ def test_back_payers_advance_follows_the_policy(nights) -> None:
         back = uninsured.filter(pl.col("category") == "back_payment")
         assert back.height > 0
         assert set(back["advance_amount"]) == {advance}
+
+
+def test_the_generate_command_follows_a_policy_file(tmp_path) -> None:
+    """`pensionlink generate --policy FILE` hands the edited policy to the generator."""
+    from typer.testing import CliRunner
+
+    from pensionlink.cli import app
+
+    out = tmp_path / "night"
+    args = ["generate", "--out", str(out), "--people", "2000", "--seed", "5"]
+    args += ["--as-of", AS_OF.isoformat(), "--policy", str(_edited_policy(tmp_path))]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    subsidies = set(_dead(out).filter(pl.col("funeral_subsidy") != "0.00")["funeral_subsidy"])
+    assert subsidies == {"880.00"}
+
+
+def test_the_generate_command_refuses_a_policy_with_nothing_in_force(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from pensionlink.cli import app
+
+    args = ["generate", "--out", str(tmp_path / "n"), "--people", "200"]
+    args += ["--as-of", "2010-01-01", "--policy", str(_edited_policy(tmp_path))]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
