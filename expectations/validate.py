@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from pensionlink.expectations.offline_docs import localise_site
 
 from pensionlink.offline import go_offline, quiet_gx_loggers
 
@@ -392,7 +393,8 @@ class NightValidator:
     def build_docs(self, docs_dir: Path) -> Path:
         """Write the Data Docs of the suites and every result so far into ``docs_dir``.
 
-        Returns the site's ``index.html``; raises `PrivacyError` (after deleting the
+        The pages load nothing from the internet (`localise_site`). Returns the site's
+        ``index.html``; raises `PrivacyError` (after deleting the
         offending pages) if any page holds something that looks like a citizen ID.
         """
         docs_dir = Path(docs_dir).resolve()
@@ -411,6 +413,7 @@ class NightValidator:
         else:
             self.context.add_data_docs_site(_DOCS_SITE, config)
         self.context.build_data_docs(site_names=[_DOCS_SITE])
+        localise_site(docs_dir)  # the pages load their scripts and styles from the site
         leaking = find_id_like(docs_dir)
         if leaking:
             for page in leaking:

@@ -7,6 +7,7 @@ GX is slow to import and to set up, so one `NightValidator` is shared by the mod
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -185,3 +186,17 @@ def test_data_docs_hold_no_id(
     planted = docs / "planted.html"
     planted.write_text(f"<td>{PLANTED_ID}</td>", encoding="utf-8")
     assert find_id_like(docs) == [planted]
+
+
+def test_data_docs_reference_nothing_outside_the_machine(
+    validator: NightValidator, frames: dict[str, pl.DataFrame], tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    validate_night(frames, docs, validator=validator)
+    pages = sorted(docs.rglob("*.html"))
+    assert len(pages) > 2 * len(frames)  # the index, a suite and a result per source
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "http://" not in html and "https://" not in html, page.relative_to(docs)
+        for local in re.findall(r'(?:src|href)="([^"#]+\.(?:js|css|png))"', html):
+            assert (page.parent / local).is_file(), (page.relative_to(docs), local)
