@@ -89,13 +89,17 @@ CDN_ASSETS: dict[str, str] = {
     "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed-6.29.0/vega-embed.min.js",
 }
 
-#: GX's logos in its bucket (the navbar's carries a timestamp to defeat caches): GX
-#: already copies its long logo into every site's ``static/images/``.
+#: GX's logos in its bucket (the navbar's carries a timestamp to defeat caches). GX
+#: copies its long logo into every site's ``static/images/``; the dark-mode one (white
+#: on the dark navbar) is shipped, GX's ``logo-long.png`` in inverted colours.
 _GX_LOGO = re.compile(
     r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/"
-    r"(?:logo-long|full_logo_dark)\.png(?:\?[^\"')\s]*)?"
+    r"(?P<logo>logo-long|full_logo_dark)\.png(?:\?[^\"')\s]*)?"
 )
-_LOCAL_LOGO = "static/images/logo-long.png"
+_LOCAL_LOGOS = {
+    "logo-long": "static/images/logo-long.png",
+    "full_logo_dark": f"{VENDOR}/great_expectations-1.24.1/logo-long-dark.png",
+}
 
 _ATTRIBUTE_URL = re.compile(
     r"(?P<lead>\b(?:src|href)\s*=\s*)(?P<q>[\"'])(?P<url>(?:https?:)?//[^\"']*)(?P=q)",
@@ -121,8 +125,9 @@ def _local(url: str, to_root: str) -> str | None:
     """The relative address of the shipped copy of ``url``, or None if none is shipped."""
     if url in CDN_ASSETS:
         return f"{to_root}{VENDOR}/{CDN_ASSETS[url]}"
-    if _GX_LOGO.fullmatch(url):
-        return f"{to_root}{_LOCAL_LOGO}"
+    logo = _GX_LOGO.fullmatch(url)
+    if logo:
+        return f"{to_root}{_LOCAL_LOGOS[logo['logo']]}"
     return None
 
 
