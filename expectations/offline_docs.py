@@ -111,7 +111,7 @@ _CSS_URL = re.compile(
 )
 #: Subresource-integrity and CORS attributes: meant for CDNs, and ``crossorigin`` would
 #: make a browser refuse a script opened from ``file://``.
-_CDN_ATTRIBUTES = re.compile(r"\s+(?:integrity|crossorigin)\s*=\s*([\"'])[^\"']*\1", re.I)
+_CDN_ATTRIBUTES = re.compile(r"\s(?:integrity|crossorigin)\s*=\s*([\"'])[^\"']*\1", re.I)
 #: GX's "subscribe to our newsletter" footer (call to action).
 _CTA_FOOTER = re.compile(r"<footer>(?:(?!</footer>).)*?newsletter.*?</footer>", re.I | re.S)
 _EXTERNAL_LINK = re.compile(

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from pensionlink.expectations.offline_docs import ASSETS_DIR, VENDOR
 from pensionlink.flows.nightly import run_night
 from typer.testing import CliRunner
 
@@ -154,6 +155,12 @@ def test_mask_name_and_deidentify():
     assert len(out["person_key"][0]) == 16
 
 
+def _shipped_unchanged(path: Path, vendor: Path) -> bool:
+    """Whether ``path`` is byte for byte the Data Docs asset shipped with the project."""
+    shipped = ASSETS_DIR / path.relative_to(vendor)
+    return path.is_file() and shipped.is_file() and path.read_bytes() == shipped.read_bytes()
+
+
 def test_console_data_docs_and_reports_hold_no_whole_id(
     sample_night: Path, tmp_path: Path, prefect_api
 ):
@@ -164,7 +171,10 @@ def test_console_data_docs_and_reports_hold_no_whole_id(
     )
     assert result.exit_code == 0, result.output
     texts = {"console": result.output}
+    vendor = tmp_path / "data-docs" / VENDOR
     for path in (tmp_path / "data-docs").rglob("*"):
+        if path.is_relative_to(vendor) and _shipped_unchanged(path, vendor):
+            continue  # a library shipped as is (vega.min.js holds 18-digit constants)
         if path.is_file() and path.suffix in (".html", ".json", ".js"):
             texts[str(path)] = path.read_text("utf-8", errors="replace")
     reports = list((tmp_path / "reports").rglob("*.*"))
