@@ -19,8 +19,8 @@ from pensionlink.flows.nightly import run_night
 from pensionlink.synth import generate_night
 from pensionlink.synth.evaluate import evaluate_night, format_report
 
-from pensionlink.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
 from pensionlink.settings import Settings, load_policy
+from pensionlink.warehouse.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
 
 
 def main() -> None:

@@ -11,8 +11,8 @@ encodes as ``id_birth_date``/``id_sex`` (renamed so they never clash with a sour
 from __future__ import annotations
 
 import polars as pl
+from pensionlink.connectors.citizen_id import normalise_citizen_id
 from pensionlink.connectors.spec import ColumnSpec, SourceSpec
-from pensionlink.matching.citizen_id import normalise_citizen_id
 
 __all__ = ["IDENTITY_COLUMNS", "add_identity", "id_text"]
 

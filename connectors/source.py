@@ -15,11 +15,11 @@ from pathlib import Path
 
 import polars as pl
 from pensionlink.connectors.canonical import canonical_frame, rejected_rows
+from pensionlink.connectors.citizen_id import normalise_citizen_id
 from pensionlink.connectors.errors import SourceMissing, SourceRejected
 from pensionlink.connectors.identity import id_text
 from pensionlink.connectors.spec import SourceSpec, load_specs
 from pensionlink.connectors.table import LINE_NO, RawTable, TableError, read_table
-from pensionlink.matching.citizen_id import normalise_citizen_id
 
 __all__ = ["SUFFIXES", "WITHHELD_SCHEMA", "SourceRead", "find_file", "read_source"]
 

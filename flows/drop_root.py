@@ -20,8 +20,8 @@ import duckdb
 from pensionlink.flows.nightly import nightly
 from prefect import flow
 
-from pensionlink import queries
-from pensionlink.store import open_warehouse
+from pensionlink.warehouse import queries
+from pensionlink.warehouse.store import open_warehouse
 
 __all__ = [
     "DropNotReady",

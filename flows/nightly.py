@@ -2,7 +2,7 @@
 
 It reads like the pipeline's table of contents; the work is in plain functions
 (`connectors.read_night`, `matching.link_night`, `findings.night_findings`,
-`pensionlink.store`) that tests call without Prefect. Only the I/O tasks retry.
+`pensionlink.warehouse.store`) that tests call without Prefect. Only the I/O tasks retry.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from pensionlink.matching.review import DECISION_SCHEMA
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from pensionlink.analyst_database import publish_analyst_database
 from pensionlink.failures import PERMANENT_ERRNOS, errno_of, error_text, note_stage
-from pensionlink.publication import publish_folder, set_aside_folder
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
-from pensionlink.run_record import inputs_fingerprint, run_frame, run_id, summarise
 from pensionlink.settings import Policy, Settings, load_policy
-from pensionlink.store import (
+from pensionlink.warehouse.analyst_database import publish_analyst_database
+from pensionlink.warehouse.publication import publish_folder, set_aside_folder
+from pensionlink.warehouse.run_record import inputs_fingerprint, run_frame, run_id, summarise
+from pensionlink.warehouse.store import (
     BACKFILLED,
     WarehouseSnapshots,
     open_warehouse,

@@ -139,9 +139,9 @@ def _check_folders(extracts: Path, db: Path) -> None:
 
 def _start_night(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
     from pensionlink.connectors import SourceRejected
-    from pensionlink.database_key import MissingKey, database_key
     from pensionlink.file_modes import BadFileMode, file_mode
     from pensionlink.settings import PolicyError, load_policy
+    from pensionlink.warehouse.database_key import MissingKey, database_key
 
     if not extracts.is_dir():
         raise _fail(f"{extracts}: no such drop folder")
@@ -311,7 +311,6 @@ def report(
     import duckdb
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from pensionlink.database_key import MissingKey
     from pensionlink.file_modes import BadFileMode
     from pensionlink.reports import (
         NothingPublished,
@@ -320,7 +319,8 @@ def report(
         report_steps,
         write_reports,
     )
-    from pensionlink.store import WrongKey, open_warehouse
+    from pensionlink.warehouse.database_key import MissingKey
+    from pensionlink.warehouse.store import WrongKey, open_warehouse
 
     if not db.is_file():
         raise _fail(f"{db}: no such database")
@@ -374,8 +374,8 @@ def serve(
         Cron(cron)
     except ValueError:
         raise _fail(f"--cron {cron!r}: expected a cron schedule such as '0 2 * * *'") from None
-    from pensionlink.database_key import MissingKey, database_key
     from pensionlink.file_modes import BadFileMode, file_mode
+    from pensionlink.warehouse.database_key import MissingKey, database_key
 
     try:
         database_key()  # every scheduled run needs it: say so now, not at 02:00
@@ -400,8 +400,8 @@ def audit(
 ) -> None:
     """Every run, review decision and accepted delivery, with who and when (处理记录, PIPL
     Art. 55)."""
-    from pensionlink.database_key import MissingKey
-    from pensionlink.store import WrongKey, open_warehouse
+    from pensionlink.warehouse.database_key import MissingKey
+    from pensionlink.warehouse.store import WrongKey, open_warehouse
 
     if not db.is_file():
         raise _fail(f"{db}: no such database")
@@ -432,8 +432,8 @@ def accept(
     """Take a delivery the guards held (暂缓采用) deliberately: the next run that finds
     that very file (by checksum) uses it and keeps it as the snapshot. Audited."""
     from pensionlink.connectors import source_names
-    from pensionlink.database_key import MissingKey
-    from pensionlink.store import WrongKey, write_warehouse
+    from pensionlink.warehouse.database_key import MissingKey
+    from pensionlink.warehouse.store import WrongKey, write_warehouse
 
     if source not in source_names():
         raise _fail(
@@ -465,7 +465,7 @@ def new_key(
     out: Annotated[Path, typer.Option(help="key file to create (kept apart from the database)")],
 ) -> None:
     """Make a random key for a new restricted database (readable by its owner only)."""
-    from pensionlink.database_key import KEY_FILE_ENV, new_key_file
+    from pensionlink.warehouse.database_key import KEY_FILE_ENV, new_key_file
 
     if out.exists():
         raise _fail(f"{out}: already exists; a key is never overwritten")
@@ -475,7 +475,7 @@ def new_key(
 
 def _demo_key() -> None:
     """The demo's database key: made once under data/ (never for real data) and used."""
-    from pensionlink.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
+    from pensionlink.warehouse.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
 
     if os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV):
         return
@@ -489,9 +489,9 @@ def _demo_key() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     go_offline()  # before anything imports Prefect or GX
-    from pensionlink.database_key import MissingKey
     from pensionlink.failures import stop_leftover_servers
-    from pensionlink.store import WrongKey
+    from pensionlink.warehouse.database_key import MissingKey
+    from pensionlink.warehouse.store import WrongKey
 
     # Registered first, so it runs last: after Prefect's own exit hooks have sent their
     # last logs and stopped the temporary API server, any server child a signal left

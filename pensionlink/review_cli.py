@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from pensionlink.matching.citizen_id import mask_one
-from pensionlink.queries import open_review_items
+from pensionlink.connectors.citizen_id import mask_one
+from pensionlink.warehouse.queries import open_review_items
 
 review_app = typer.Typer(no_args_is_help=True, help=__doc__)
 
@@ -31,7 +31,7 @@ _FIELDS = (
 
 def _open(db: Path, read_only: bool):
     """Read the live file, or write through a staged copy published atomically."""
-    from pensionlink.store import open_warehouse, write_warehouse
+    from pensionlink.warehouse.store import open_warehouse, write_warehouse
 
     if not db.exists():
         typer.echo(f"pensionlink: {db}: no such database (run a night first)", err=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 import polars as pl
 from pensionlink.synth.patterns import DISAGREEMENT_KINDS
 
-from pensionlink.queries import evaluation_rows, has_column, has_table
-from pensionlink.store import Warehouse, open_warehouse
 from pensionlink.vocabulary import MONEY
+from pensionlink.warehouse.queries import evaluation_rows, has_column, has_table
+from pensionlink.warehouse.store import Warehouse, open_warehouse
 
 __all__ = ["evaluate_night", "format_report"]
 

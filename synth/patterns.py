@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from pensionlink.matching.citizen_id import normalise_citizen_id
+from pensionlink.connectors.citizen_id import normalise_citizen_id
 from pensionlink.synth.draws import between, chance
 from pensionlink.synth.lives import (
     ACTIVE,

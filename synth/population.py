@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pensionlink.matching.citizen_id import CHECK_CHARS, WEIGHTS, check_character
+from pensionlink.connectors.citizen_id import CHECK_CHARS, WEIGHTS, check_character
 from pensionlink.synth.draws import pick
 from pensionlink.synth.values import year_month_day
 

@@ -1,6 +1,6 @@
 """What the reports show, read from the warehouse in one go (报表数据).
 
-The queries are named builders in `pensionlink.queries`, run by the warehouse;
+The queries are named builders in `pensionlink.warehouse.queries`, run by the warehouse;
 citizen IDs are masked right after reading, so no report writer ever
 holds a whole ID.
 """
@@ -12,17 +12,17 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from pensionlink.connectors.citizen_id import mask_citizen_id
 from pensionlink.findings.agency_disagreements import SCHEMA as DISAGREEMENT_COLUMNS
 from pensionlink.findings.coverage import coverage_rate
-from pensionlink.matching.citizen_id import mask_citizen_id
-from pensionlink.queries import (
+from pensionlink.warehouse.queries import (
     coverage_trend,
     has_table,
     latest_published_run,
     published_run,
     report_rows,
 )
-from pensionlink.store import Warehouse
+from pensionlink.warehouse.store import Warehouse
 
 __all__ = ["NothingPublished", "ReportData", "load_report_data"]
 

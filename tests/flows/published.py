@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 
 #: The finding tables of a night (source_quality differs by design: it says what stood in).
 PUBLISHED = (

@@ -25,7 +25,7 @@ from pensionlink.synth import generate_night
 
 from pensionlink.reports import ReportFiles
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 from tests.flows.published import published
 
 AS_OF = dt.date(2026, 11, 28)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 from tests.flows.published import published
 
 AS_OF = dt.date(2026, 11, 28)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 from tests.flows import test_operations as ops
 
 NEXT = "2026-11-29"  # the failing run is for the night after the published one
@@ -43,7 +43,7 @@ if point == "read":
 elif point == "mid_publish":
     crash_at(point, marker)  # from test_operations.CRASH_AT
 elif point == "enospc":  # a full disk at the last step of publishing, once
-    import errno, os, pensionlink.publication as publication
+    import errno, os, pensionlink.warehouse.publication as publication
     real, calls = publication._fsync, []
     def fsync(path):
         calls.append(path)

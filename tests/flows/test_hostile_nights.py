@@ -11,10 +11,10 @@ import duckdb
 import pytest
 from pensionlink.flows.nightly import run_night
 
-from pensionlink.analyst_database import analyst_path
 from pensionlink.cli import _print_summary
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database
+from pensionlink.warehouse.analyst_database import analyst_path
+from pensionlink.warehouse.store import connect_database
 
 NOV27, NOV20 = dt.date(2026, 11, 27), dt.date(2026, 11, 20)
 NAME_IN_HEADER = "欧阳娜娜"  # a person's name typed over the 姓名 header of a file

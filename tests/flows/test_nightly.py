@@ -11,7 +11,7 @@ from pensionlink.connectors import SourceRejected
 from pensionlink.flows.nightly import run_night
 
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 
 AS_OF = dt.date(2026, 11, 28)
 TABLES = (

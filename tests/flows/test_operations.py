@@ -24,9 +24,9 @@ from pensionlink.flows.drop_root import (
 )
 from pensionlink.flows.nightly import run_night
 
-from pensionlink.publication import staging_path
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database
+from pensionlink.warehouse.publication import staging_path
+from pensionlink.warehouse.store import connect_database
 from tests.conftest import REPO
 
 FIRST, SECOND = dt.date(2026, 11, 28), dt.date(2026, 11, 29)
@@ -46,8 +46,8 @@ run_night(Settings(extracts=Path(sys.argv[1]), db=Path(sys.argv[2]), as_of=day,
 CRASH_AT = """
 import os, signal, time
 from pathlib import Path
-import pensionlink.publication as publication
-import pensionlink.store as store
+import pensionlink.warehouse.publication as publication
+import pensionlink.warehouse.store as store
 
 def crash_at(point, marker=None):
     def stop():
@@ -100,7 +100,7 @@ def crashing(point: str, marker: Path | None = None) -> str:
 
 HOLD_READER = """
 import sys
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 con = connect_database(sys.argv[1])
 def latest():
     return con.execute("SELECT max(run_id) FROM coverage_by_area").fetchone()[0]
@@ -286,7 +286,7 @@ def test_a_folder_still_being_written_is_waited_for(tmp_path: Path):
 
 
 def test_an_unencrypted_database_left_with_a_wal_by_an_older_version_keeps_its_data(tmp_path: Path):
-    from pensionlink.store import write_warehouse
+    from pensionlink.warehouse.store import write_warehouse
 
     db = tmp_path / "legacy.duckdb"
     con = duckdb.connect(str(db))

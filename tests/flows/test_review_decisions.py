@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 
 AS_OF = dt.date(2026, 11, 28)
 # Sources whose last column is free text, so a test can change a record harmlessly.

@@ -10,7 +10,7 @@ import pytest
 from pensionlink.flows.nightly import run_night
 
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 
 AS_OF = dt.date(2026, 11, 28)
 

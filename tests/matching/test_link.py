@@ -208,7 +208,7 @@ def test_relatives_id_goes_to_review_never_to_a_link():
     ],
 )
 def test_every_id_quirk_links_to_the_right_person(raw, method):
-    from pensionlink.matching.citizen_id import normalise_citizen_id
+    from pensionlink.connectors.citizen_id import normalise_citizen_id
 
     frame = pl.DataFrame(
         {"raw": [raw], "name": ["池 花亮"], "sex": ["男"], "birth_date": [D(1947, 8, 20)]}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pensionlink.cli import app
-from pensionlink.store import connect_database
+from pensionlink.warehouse.store import connect_database
 
 runner = CliRunner()
 

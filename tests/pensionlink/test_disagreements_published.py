@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 from pensionlink.findings.night import night_findings
 
-from pensionlink.analyst_database import analyst_path, publish_analyst_database
 from pensionlink.reports import load_report_data, write_reports
-from pensionlink.run_record import run_frame
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database, open_warehouse, write_warehouse
+from pensionlink.warehouse.analyst_database import analyst_path, publish_analyst_database
+from pensionlink.warehouse.run_record import run_frame
+from pensionlink.warehouse.store import connect_database, open_warehouse, write_warehouse
 from tests.findings.night_frames import D, night
 
 A = "222405195001010011"

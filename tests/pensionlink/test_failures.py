@@ -22,7 +22,7 @@ from pensionlink.failures import (
     orderly_stop,
     reached,
 )
-from pensionlink.publication import StagingFailed, publish_folder, set_aside_folder
+from pensionlink.warehouse.publication import StagingFailed, publish_folder, set_aside_folder
 
 DB = Path("/data/pensionlink/pensionlink.duckdb")
 A_VALUE = "222405194408239619"  # what a library's message might quote

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pensionlink.cli import app
-from pensionlink.database_key import MissingKey, database_key, new_key_file
 from pensionlink.file_modes import BadFileMode, file_mode
 from pensionlink.reports import load_report_data, write_reports
-from pensionlink.store import open_warehouse, write_plain_database
+from pensionlink.warehouse.database_key import MissingKey, database_key, new_key_file
+from pensionlink.warehouse.store import open_warehouse, write_plain_database
 from tests.pensionlink.tiny_warehouse import publish_night
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pensionlink.flows.drop_root import published_nights
 
 from pensionlink.reports import load_report_data
-from pensionlink.store import open_warehouse
+from pensionlink.warehouse.store import open_warehouse
 from tests.pensionlink.tiny_warehouse import publish_night
 
 NOV27, NOV20 = dt.date(2026, 11, 27), dt.date(2026, 11, 20)

@@ -17,11 +17,11 @@ from pensionlink.expectations.offline_docs import ASSETS_DIR, VENDOR
 from pensionlink.flows.nightly import run_night
 from typer.testing import CliRunner
 
-from pensionlink.analyst_database import analyst_path, deidentify, mask_name
 from pensionlink.cli import app
-from pensionlink.database_key import KEY_ENV, MissingKey, database_key, pseudonym_key
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import WrongKey, connect_database
+from pensionlink.warehouse.analyst_database import analyst_path, deidentify, mask_name
+from pensionlink.warehouse.database_key import KEY_ENV, MissingKey, database_key, pseudonym_key
+from pensionlink.warehouse.store import WrongKey, connect_database
 
 AS_OF = dt.date(2026, 11, 28)
 WHOLE_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")

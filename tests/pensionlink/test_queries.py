@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pensionlink import queries
-from pensionlink.store import open_warehouse, record_stages
+from pensionlink.warehouse import queries
+from pensionlink.warehouse.store import open_warehouse, record_stages
 from tests.pensionlink.tiny_warehouse import publish_night as publish_tiny
 
 AS_OF = dt.date(2026, 11, 28)

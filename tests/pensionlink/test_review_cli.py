@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import open_warehouse, write_warehouse
+from pensionlink.warehouse.store import open_warehouse, write_warehouse
 
 runner = CliRunner()
 AS_OF = dt.date(2026, 11, 28)

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import duckdb
 
-from pensionlink.store import HISTORY_TABLES, is_encrypted, open_warehouse, write_warehouse
+from pensionlink.warehouse.store import (
+    HISTORY_TABLES,
+    is_encrypted,
+    open_warehouse,
+    write_warehouse,
+)
 
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str | None]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pensionlink.run_record import run_frame
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import write_warehouse
+from pensionlink.warehouse.run_record import run_frame
+from pensionlink.warehouse.store import write_warehouse
 
 
 def coverage(townships: dict[str, int]) -> pl.DataFrame:

@@ -17,7 +17,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pensionlink.matching.citizen_id import check_character, convert_15_to_18, normalise_citizen_id
+from pensionlink.connectors.citizen_id import (
+    check_character,
+    convert_15_to_18,
+    normalise_citizen_id,
+)
 from pensionlink.synth import generate_night
 from pensionlink.synth.generate import FILES
 

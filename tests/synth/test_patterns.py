@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from pensionlink.matching.citizen_id import normalise_citizen_id
+from pensionlink.connectors.citizen_id import normalise_citizen_id
 from pensionlink.synth import generate_night
 from pensionlink.synth.generate import NEVER, RECEIVING, SUSPENDED, UNKNOWN
 from pensionlink.synth.patterns import (

@@ -17,7 +17,7 @@ from pensionlink.reports.file_names import (
     report_path,
     township_file_stem,
 )
-from pensionlink.store import open_warehouse
+from pensionlink.warehouse.store import open_warehouse
 from tests.pensionlink.tiny_warehouse import publish_night
 
 SLUG = re.compile(r"^其他乡镇-[0-9a-f]{10}$")

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pensionlink.connectors.citizen_id import mask_one
 from pensionlink.flows.nightly import reports_dir, run_night
-from pensionlink.matching.citizen_id import mask_one
 from typer.testing import CliRunner
 
 from pensionlink.cli import app
 from pensionlink.reports import UnknownTownship, load_report_data, write_reports
 from pensionlink.reports.workbook import SHEETS
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database, open_warehouse
+from pensionlink.warehouse.store import connect_database, open_warehouse
 
 AS_OF = dt.date(2026, 11, 28)
 WHOLE_ID = re.compile(r"\d{17}[\dXx]")

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pensionlink.database_key import database_key, pseudonym_key
-from pensionlink.matching.citizen_id import mask_citizen_id
-from pensionlink.store import HISTORY_TABLES, open_warehouse, write_plain_database
+from pensionlink.connectors.citizen_id import mask_citizen_id
+from pensionlink.warehouse.database_key import database_key, pseudonym_key
+from pensionlink.warehouse.store import HISTORY_TABLES, open_warehouse, write_plain_database
 
 __all__ = ["ANALYST_TABLES", "analyst_path", "deidentify", "mask_name", "publish_analyst_database"]
 

@@ -1,6 +1,6 @@
 """Named queries (查询): pure functions that build SQL text and its parameters.
 
-Every read of the warehouse from outside `pensionlink.store` is one of these, run by
+Every read of the warehouse from outside `pensionlink.warehouse.store` is one of these, run by
 `Warehouse.frame`, which takes a `Query` and nothing else: no module outside the
 warehouse writes SQL, and values always travel as bound parameters, never in the text.
 Table names are only ever the project's own (checked against `KNOWN_TABLES`).

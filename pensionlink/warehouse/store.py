@@ -22,9 +22,9 @@ import polars as pl
 from pensionlink.connectors import SourceRead, load_specs
 from pensionlink.connectors.canonical import REJECTED_SCHEMA, empty_frame
 from pensionlink.connectors.delivery_guard import DeliveryCounts, distinct_id_column
-from pensionlink.database_key import database_key
-from pensionlink.publication import staged_database
-from pensionlink.queries import Query, set_run_stages
+from pensionlink.warehouse.database_key import database_key
+from pensionlink.warehouse.publication import staged_database
+from pensionlink.warehouse.queries import Query, set_run_stages
 
 __all__ = [
     "FINDING_TABLES",
@@ -71,7 +71,7 @@ HISTORY_TABLES = (
 
 
 def _ddl() -> list[tuple[str, str]]:
-    sql_dir = resources.files("pensionlink") / "sql"
+    sql_dir = resources.files("pensionlink.warehouse") / "sql"
     return [
         (p.name.removesuffix(".sql"), p.read_text(encoding="utf-8"))
         for p in sorted(sql_dir.iterdir(), key=lambda p: p.name)
@@ -86,10 +86,12 @@ class Warehouse:
         self.con = con
 
     def frame(self, query: Query) -> pl.DataFrame:
-        """Run a named query (`pensionlink.queries`) and return its result as a polars
+        """Run a named query (`pensionlink.warehouse.queries`) and return its result as a polars
         frame; SQL text is not accepted."""
         if not isinstance(query, Query):
-            raise TypeError(f"Warehouse.frame takes a pensionlink.queries.Query, not {query!r}")
+            raise TypeError(
+                f"Warehouse.frame takes a pensionlink.warehouse.queries.Query, not {query!r}"
+            )
         return self._frame(query.sql, list(query.params))
 
     def _frame(self, query: str, params: list | None = None) -> pl.DataFrame:
@@ -661,7 +663,7 @@ def write_plain_database(
 def write_warehouse(path: Path) -> Iterator[Warehouse]:
     """Change the database without ever opening the live file for writing: the block
     works on a staged copy that replaces the live file atomically when the block ends
-    (`pensionlink.publication`), or is thrown away if it raises."""
+    (`pensionlink.warehouse.publication`), or is thrown away if it raises."""
     key = database_key()  # before anything is copied: no key, no run
     with staged_database(Path(path)) as staging:
         if staging.exists() and not is_encrypted(staging):

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from pensionlink.matching.citizen_id import (
+from pensionlink.connectors.citizen_id import (
     CHECK_CHARS,
     ID_STATUSES,
     check_character,
