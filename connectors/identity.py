@@ -14,16 +14,10 @@ import polars as pl
 from pensionlink.connectors.citizen_id import normalise_citizen_id
 from pensionlink.connectors.spec import ColumnSpec, SourceSpec
 
+from pensionlink.vocabulary import IDENTITY_COLUMNS
+
 __all__ = ["IDENTITY_COLUMNS", "add_identity", "id_text"]
 
-#: Identity columns added after the source's own columns, with their types.
-IDENTITY_COLUMNS: dict[str, pl.DataType] = {
-    "citizen_id": pl.String,
-    "id_status": pl.String,
-    "id_clean": pl.String,
-    "id_birth_date": pl.Date,
-    "id_sex": pl.String,
-}
 # struct field of normalise_citizen_id → output column
 _FIELDS = {
     "citizen_id": "citizen_id",

@@ -17,10 +17,10 @@ import re
 import polars as pl
 from pensionlink.connectors.spec import ColumnSpec
 
+from pensionlink.vocabulary import MONEY
+
 __all__ = ["MONEY", "bad_reason", "blank_to_null", "parse_column", "parse_leniently"]
 
-#: Money columns: 12 digits, 2 decimals.
-MONEY = pl.Decimal(12, 2)
 _DATETIME = pl.Datetime("us")
 
 # Spreadsheet-style fallbacks, tried after the declared formats.

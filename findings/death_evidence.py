@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pensionlink.vocabulary import TERMINATED
+
 __all__ = [
     "DEATH_SOURCES",
     "EVIDENCE_SOURCES",
@@ -33,7 +35,6 @@ DEATH_SOURCES = ("death_certificates", "hukou", "funeral", "medical_enrollment")
 # deaths_to_deregister (the roster record is terminated already).
 ROSTER_TERMINATION = "status_changes"
 EVIDENCE_SOURCES = (*DEATH_SOURCES, ROSTER_TERMINATION)
-TERMINATED = "终止"
 DEATH_REASON = "死亡"
 
 _REPORT_SCHEMA = {

@@ -28,17 +28,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from pensionlink.settings import Policy
+from pensionlink.vocabulary import ACTIVE_STATUSES, SOURCE_TITLES
 
 __all__ = ["ACTIVE_STATUSES", "deaths_to_deregister", "review_reasons"]
-
-ACTIVE_STATUSES = ("参保缴费", "待遇领取", "暂停")
-SOURCE_TITLES = {
-    "hukou": "公安户籍",
-    "death_certificates": "死亡医学证明",
-    "funeral": "民政火化记录",
-    "medical_enrollment": "医保终止参保",
-    "status_changes": "社保局参保终止",
-}
 
 COLUMNS = (
     "citizen_id",

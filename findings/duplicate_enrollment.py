@@ -8,7 +8,8 @@ resident one ends and its basic pension paid is recovered.
 from __future__ import annotations
 
 import polars as pl
-from pensionlink.findings.deaths import ACTIVE_STATUSES
+
+from pensionlink.vocabulary import ACTIVE_STATUSES, RECEIVING
 
 __all__ = ["duplicate_enrollment"]
 
@@ -26,7 +27,7 @@ def duplicate_enrollment(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
         .group_by("person_id")
         .agg(employee_status=pl.col("status").sort().first())
     )
-    both_drawing = (pl.col("resident_status") == "待遇领取") & (pl.col("employee_status") == "退休")
+    both_drawing = (pl.col("resident_status") == RECEIVING) & (pl.col("employee_status") == "退休")
     return (
         resident.select(
             "person_id",

@@ -27,13 +27,13 @@ from decimal import Decimal
 import polars as pl
 from pensionlink.findings.custody import in_custody_on
 from pensionlink.findings.death_evidence import death_evidence
-from pensionlink.findings.settlement import MONEY, RECEIVING
 from pensionlink.findings.status_at_death import ever_receiving, status_on
 from pensionlink.findings.status_history import CONTRADICTORY, history_problems
 
+from pensionlink.vocabulary import MONEY, RECEIVING, RESIDENT_SCHEME
+
 __all__ = ["FUNERAL_KINDS", "RESIDENT_SCHEME", "duplicate_funeral_benefits"]
 
-RESIDENT_SCHEME = "城乡居民基本养老保险"
 FUXU_SCHEME = "一次性抚恤金"
 # Kinds that recover the first resident payment, in order of precedence.
 FUNERAL_KINDS = (

@@ -15,8 +15,9 @@ import datetime as dt
 
 import polars as pl
 from pensionlink.findings.death_evidence import death_evidence
-from pensionlink.findings.deaths import ACTIVE_STATUSES
 from pensionlink.findings.withheld import insurance_unknown
+
+from pensionlink.vocabulary import ACTIVE_STATUSES
 
 __all__ = ["age_on", "insured_people", "reported_dead", "residents_16_plus"]
 

@@ -14,10 +14,9 @@ from decimal import Decimal
 
 import polars as pl
 
-__all__ = ["MONEY", "overpayments", "settle_deceased"]
+from pensionlink.vocabulary import MONEY, RECEIVING
 
-MONEY = pl.Decimal(12, 2)
-RECEIVING = "待遇领取"
+__all__ = ["MONEY", "overpayments", "settle_deceased"]
 
 
 def overpayments(deceased: pl.DataFrame, payments: pl.DataFrame) -> pl.DataFrame:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from pensionlink.vocabulary import RECEIVING
+
 __all__ = ["UNKNOWN_STATUS", "ever_receiving", "status_at_death", "status_on"]
 
 UNKNOWN_STATUS = "unknown"
-RECEIVING = "待遇领取"
 
 
 def _changes_of(q: pl.DataFrame, date: str, changes: pl.DataFrame) -> pl.DataFrame:

@@ -17,10 +17,12 @@ import itertools
 
 import polars as pl
 
+from pensionlink.vocabulary import CONTRIBUTING, RECEIVING
+
 __all__ = ["CONTRADICTORY", "history_problems"]
 
 CONTRADICTORY = "变更记录前后矛盾"
-START_STATES = ("参保缴费", "待遇领取")  # the states a roster record can start in
+START_STATES = (CONTRIBUTING, RECEIVING)  # the states a roster record can start in
 _SCHEMA = {"pension_no": pl.String, "history_problem": pl.String}
 _MAX_SAME_DAY = 6  # more changes than this on one day are not searched for an order
 

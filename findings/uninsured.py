@@ -15,9 +15,9 @@ import datetime as dt
 
 import polars as pl
 from pensionlink.findings.residents import residents_16_plus
-from pensionlink.findings.settlement import MONEY
 
 from pensionlink.settings import Policy
+from pensionlink.vocabulary import MONEY, TERMINATED
 
 __all__ = ["not_insured_evidence", "special_groups", "uninsured_eligible"]
 
@@ -66,14 +66,14 @@ def not_insured_evidence(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
     roster record 终止 (with the date and reason of the last change to 终止), else absent."""
     changes = (
         linked["status_changes"]
-        .filter(pl.col("status_after") == "终止")
+        .filter(pl.col("status_after") == TERMINATED)
         .sort("changed_date", nulls_last=False)
         .group_by("pension_no")
         .agg(pl.col("changed_date").last(), pl.col("reason").last())
     )
     terminated = (
         linked["resident_roster"]
-        .filter(pl.col("person_id").is_not_null() & (pl.col("status") == "终止"))
+        .filter(pl.col("person_id").is_not_null() & (pl.col("status") == TERMINATED))
         .join(changes, on="pension_no", how="left")
         .with_columns(
             text=pl.concat_str(

@@ -12,6 +12,8 @@ import hashlib
 
 import polars as pl
 
+from pensionlink.vocabulary import DERIVED_COLUMNS
+
 __all__ = ["DECISION_SCHEMA", "apply_decisions", "record_keys", "review_id"]
 
 DECISION_SCHEMA = {
@@ -21,12 +23,11 @@ DECISION_SCHEMA = {
     "decision": pl.String,
 }
 # Columns the connectors add; the fingerprint covers only what the agency delivered.
-_DERIVED = {"line_no", "citizen_id", "id_status", "id_clean", "id_birth_date", "id_sex"}
 
 
 def record_keys(frame: pl.DataFrame, source: str) -> pl.Series:
     """A stable fingerprint per row: SHA-1 of the source name and the delivered values."""
-    columns = [c for c in frame.columns if c not in _DERIVED and not c.startswith("_")]
+    columns = [c for c in frame.columns if c not in DERIVED_COLUMNS and not c.startswith("_")]
     text = frame.select(
         pl.concat_str(
             [pl.lit(source), *(pl.col(c).cast(pl.String).fill_null("∅") for c in columns)],

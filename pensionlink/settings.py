@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pensionlink.connectors.delivery_guard import DeliveryLimit
 from pensionlink.connectors.spec import load_specs
+from pensionlink.vocabulary import SOURCE_TITLES
 
 __all__ = ["BUNDLED_POLICY", "Policy", "PolicyError", "Settings", "load_policy"]
 
@@ -76,14 +77,10 @@ class Policy:
 
 def _source_sets(value: object) -> tuple[tuple[str, ...], ...]:
     """`death_confirmation`: a list of source sets, each a list of death-evidence source
-    names (findings.death_evidence.EVIDENCE_SOURCES) that together confirm a death."""
-    from pensionlink.findings.death_evidence import (
-        EVIDENCE_SOURCES,  # the rules own the source names
-    )
-
+    names (the keys of vocabulary.SOURCE_TITLES) that together confirm a death."""
     if not isinstance(value, list) or not all(isinstance(s, list) and s for s in value):
         raise ValueError("death_confirmation must be a list of non-empty lists of sources")
-    unknown = {x for s in value for x in s} - set(EVIDENCE_SOURCES)
+    unknown = {x for s in value for x in s} - set(SOURCE_TITLES)
     if unknown:
         raise ValueError(f"unknown death sources {sorted(unknown)}")
     return tuple(tuple(s) for s in value)

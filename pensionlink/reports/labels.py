@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pensionlink.findings.deaths import SOURCE_TITLES
+from pensionlink.vocabulary import RESIDENT_SCHEME, SOURCE_TITLES
 
 __all__ = [
     "CATEGORY",
@@ -28,7 +28,7 @@ FUNERAL_KIND = {
 }
 EVIDENCE = SOURCE_TITLES
 SCHEME = {
-    "城乡居民基本养老保险": "城乡居保",
+    RESIDENT_SCHEME: "城乡居保",
     "企业职工基本养老保险": "职工养老",
 }
 FUNERAL_DECISION = {"confirmed": "确认追回", "review": "人工核实（暂不追回）"}
