@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from pensionlink.connectors.citizen_id import mask_citizen_id
-from pensionlink.findings.agency_disagreements import SCHEMA as DISAGREEMENT_COLUMNS
 from pensionlink.findings.coverage import coverage_rate
 from pensionlink.warehouse.queries import (
     coverage_trend,
@@ -23,10 +22,15 @@ from pensionlink.warehouse.queries import (
     report_rows,
 )
 from pensionlink.warehouse.store import Warehouse
+from pensionlink.warehouse.tables import table_schema
 
 __all__ = ["NothingPublished", "ReportData", "load_report_data"]
 
-DISAGREEMENT_SCHEMA = {**DISAGREEMENT_COLUMNS, "first_seen_run": pl.String}
+
+def disagreement_schema() -> dict[str, pl.DataType]:
+    """`agency_disagreements` as the reports read it: sql/agency_disagreements.sql's
+    columns without `run_id`."""
+    return {c: t for c, t in table_schema("agency_disagreements").items() if c != "run_id"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class ReportData:
     coverage_trend: pl.DataFrame
     quality: pl.DataFrame
     disagreements: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema=DISAGREEMENT_SCHEMA)
+        default_factory=lambda: pl.DataFrame(schema=disagreement_schema())
     )
 
     @property
@@ -122,5 +126,5 @@ def _disagreements(warehouse: Warehouse, run_id: str | None) -> pl.DataFrame:
     """The night's agency disagreements — the live table, or one run's rows of its
     history (none in a database from before the table)."""
     if not warehouse.frame(has_table("agency_disagreements"))["n"][0]:
-        return pl.DataFrame(schema=DISAGREEMENT_SCHEMA)
-    return warehouse.frame(report_rows("agency_disagreements", run_id)).cast(DISAGREEMENT_SCHEMA)
+        return pl.DataFrame(schema=disagreement_schema())
+    return warehouse.frame(report_rows("agency_disagreements", run_id)).cast(disagreement_schema())

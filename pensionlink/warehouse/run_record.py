@@ -10,33 +10,14 @@ import socket
 import polars as pl
 
 from pensionlink.settings import Settings
+from pensionlink.warehouse.tables import table_schema
 
 __all__ = [
-    "RUN_HELD_FIELDS",
-    "RUN_SOURCE_FIELDS",
     "inputs_fingerprint",
     "run_frame",
     "run_id",
     "summarise",
 ]
-
-RUN_SOURCE_FIELDS = {
-    "source": pl.String,
-    "file": pl.String,
-    "checksum": pl.String,
-    "encoding": pl.String,
-    "rows_read": pl.Int64,
-    "rows_rejected": pl.Int64,
-    "stale": pl.Boolean,
-    "note": pl.String,
-}
-#: A delivery the guards held (`connectors.delivery_guard`): what `pensionlink accept` takes.
-RUN_HELD_FIELDS = {
-    "source": pl.String,
-    "file": pl.String,
-    "checksum": pl.String,
-    "reason": pl.String,
-}
 
 
 def inputs_fingerprint(settings: Settings, night, decisions: pl.DataFrame) -> str:
@@ -63,7 +44,10 @@ def run_frame(
 ) -> pl.DataFrame:
     """One `runs` row: when, for which date, and what each source delivered (`night` is
     None for a run that failed before reading everything)."""
-    sources = [{k: s.get(k) for k in RUN_SOURCE_FIELDS} for s in night.sources] if night else []
+    schema = table_schema("runs")  # sql/runs.sql
+    source_fields = schema["sources"].inner.to_schema()
+    held_fields = schema["held"].inner.to_schema()  # what `pensionlink accept` takes
+    sources = [{k: s.get(k) for k in source_fields} for s in night.sources] if night else []
     return pl.DataFrame(
         {
             "run_id": [run_id(settings, started)],
@@ -77,22 +61,9 @@ def run_frame(
             "inputs": [inputs],
             "error": [error],
             "run_by": [_operator()],
-            "held": [[{k: h.get(k) for k in RUN_HELD_FIELDS} for h in night.held] if night else []],
+            "held": [[{k: h.get(k) for k in held_fields} for h in night.held] if night else []],
         },
-        schema={
-            "run_id": pl.String,
-            "started_at": pl.Datetime("us"),
-            "finished_at": pl.Datetime("us"),
-            "as_of": pl.Date,
-            "status": pl.String,
-            "extracts": pl.String,
-            "sources": pl.List(pl.Struct(RUN_SOURCE_FIELDS)),
-            "stages": pl.List(pl.Struct({"stage": pl.String, "seconds": pl.Float64})),
-            "inputs": pl.String,
-            "error": pl.String,
-            "run_by": pl.String,
-            "held": pl.List(pl.Struct(RUN_HELD_FIELDS)),
-        },
+        schema=schema,
     )
 
 

@@ -13,7 +13,6 @@ import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -25,6 +24,7 @@ from pensionlink.connectors.delivery_guard import DeliveryCounts, distinct_id_co
 from pensionlink.warehouse.database_key import database_key
 from pensionlink.warehouse.publication import staged_database
 from pensionlink.warehouse.queries import Query, set_run_stages
+from pensionlink.warehouse.tables import table_definitions
 
 __all__ = [
     "FINDING_TABLES",
@@ -70,15 +70,6 @@ HISTORY_TABLES = (
 )
 
 
-def _ddl() -> list[tuple[str, str]]:
-    sql_dir = resources.files("pensionlink.warehouse") / "sql"
-    return [
-        (p.name.removesuffix(".sql"), p.read_text(encoding="utf-8"))
-        for p in sorted(sql_dir.iterdir(), key=lambda p: p.name)
-        if p.name.endswith(".sql")
-    ]
-
-
 class Warehouse:
     """Owns the DuckDB connection; every statement of the project goes through it."""
 
@@ -99,7 +90,7 @@ class Warehouse:
 
     def ensure_schema(self) -> None:
         """Create missing tables (and their history twins) with their comments."""
-        for _name, ddl in _ddl():
+        for _name, ddl in table_definitions():
             self.con.execute(ddl)
         for table in HISTORY_TABLES:
             history = f"{table}_history"
