@@ -1,6 +1,6 @@
-"""Identity resolution: citizen IDs, name keys, and links to the hukou spine (人员比对)."""
+"""Identity resolution: links to the hukou spine (人员比对); citizen IDs are normalised by
+the connectors (`pensionlink.connectors.citizen_id`)."""
 
-from pensionlink.connectors.citizen_id import mask_citizen_id, normalise_citizen_id
 from pensionlink.matching.link import link_night
 
-__all__ = ["link_night", "mask_citizen_id", "normalise_citizen_id"]
+__all__ = ["link_night"]
