@@ -26,6 +26,7 @@ from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
 from pensionlink.matching import link_night
 
 from pensionlink.settings import load_policy
+from pensionlink.vocabulary import RECEIVING
 
 AS_OF = dt.date(2026, 11, 28)
 ROSTER = "social_security/resident_roster.csv"
@@ -55,7 +56,7 @@ def _edit(file: str, change: Callable[[list[str], list[list[str]]], None]) -> Ca
 def _status(word: str):
     def change(header, rows):
         col = header.index("参保状态")
-        hit = [r for r in rows[1:] if r[col] == "待遇领取"][:N]
+        hit = [r for r in rows[1:] if r[col] == RECEIVING][:N]
         for r in hit:
             r[col] = word
 
