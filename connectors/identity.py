@@ -2,7 +2,7 @@
 
 Why: the ID is the join key to the hukou spine, so every ID-bearing frame leaves the
 connector with the same identity columns, computed by the one normaliser in
-`matching.citizen_id`: ``citizen_id`` (18 characters, or null), ``id_status``,
+`connectors.citizen_id`: ``citizen_id`` (18 characters, or null), ``id_status``,
 ``id_clean`` (used by the matcher to repair typos), and the birth date and sex the ID
 encodes as ``id_birth_date``/``id_sex`` (renamed so they never clash with a source's own
 ``birth_date``/``sex``). The raw column is kept as delivered.
