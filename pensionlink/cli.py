@@ -305,9 +305,19 @@ def report(
     township: Annotated[
         str | None, typer.Option(help="only this township's spreadsheet, e.g. 龙门街道")
     ] = None,
+    documents: Annotated[
+        bool,
+        typer.Option(
+            help="the death documents (告知书 to the heirs, 结算单) for the death cases to notify"
+        ),
+    ] = True,
+    policy: Annotated[
+        Path | None, typer.Option(help="policy file for the documents (default: bundled)")
+    ] = None,
 ) -> None:
     """Write the bureau's reports for the latest night: a spreadsheet per township
-    (待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率) and an HTML summary."""
+    (待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率, 数据不一致, 工作台账), an HTML summary,
+    and per township the 死亡待遇结算告知书 and 结算单 of the death cases to notify."""
     import duckdb
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -319,6 +329,8 @@ def report(
         report_steps,
         write_reports,
     )
+    from pensionlink.reports.document_data import load_death_documents
+    from pensionlink.settings import PolicyError
     from pensionlink.warehouse.database_key import MissingKey
     from pensionlink.warehouse.store import WrongKey, open_warehouse
 
@@ -327,7 +339,12 @@ def report(
     try:
         with open_warehouse(db, read_only=True) as warehouse:
             data = load_report_data(warehouse)
-    except (NothingPublished, MissingKey, WrongKey) as exc:
+            papers = (
+                load_death_documents(warehouse, data.as_of, data.run_id, policy)
+                if documents
+                else None
+            )
+    except (NothingPublished, MissingKey, WrongKey, PolicyError) as exc:
         raise _fail(f"{db}: {exc}") from None
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
@@ -335,7 +352,7 @@ def report(
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
     ) as progress:
-        bar = progress.add_task("写报表 writing", total=report_steps(data, township))
+        bar = progress.add_task("写报表 writing", total=report_steps(data, township, papers))
 
         done = [0]
 
@@ -344,13 +361,15 @@ def report(
             done[0] += 1
 
         try:
-            files = write_reports(data, out, township, on_step=step)
+            files = write_reports(data, out, township, on_step=step, documents=papers)
         except (UnknownTownship, BadFileMode) as exc:
             raise _fail(str(exc)) from None
         progress.update(bar, completed=done[0])
     typer.echo(f"wrote {len(files.workbooks)} spreadsheet(s) for {data.as_of} into {out}")
     if files.summary:
         typer.echo(f"  汇总 summary: {files.summary}")
+    if files.documents:
+        typer.echo(f"  告知书、结算单 death documents: {len(files.documents)} file(s)")
 
 
 @app.command()

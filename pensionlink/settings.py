@@ -46,6 +46,7 @@ class Policy:
     basic_pension: Decimal
     account_divisor: int
     death_confirmation: tuple[tuple[str, ...], ...]
+    objection_window_days: int
 
     @property
     def back_payment(self) -> Decimal:
@@ -98,6 +99,7 @@ _CONVERT = {
     "basic_pension": Decimal,
     "account_divisor": int,
     "death_confirmation": _source_sets,
+    "objection_window_days": int,
 }
 # Operational parameters the contract does not list: a policy file without them takes
 # the bundled values (with a warning) rather than stopping the night.
@@ -106,6 +108,7 @@ _BUNDLED_FALLBACK = (
     "basic_pension",
     "account_divisor",
     "death_confirmation",
+    "objection_window_days",
 )
 
 

@@ -14,6 +14,7 @@ import polars as pl
 
 from pensionlink.connectors.citizen_id import mask_citizen_id
 from pensionlink.findings.coverage import coverage_rate
+from pensionlink.reports.case_data import read_cases, read_run_dates
 from pensionlink.warehouse.queries import (
     coverage_trend,
     has_table,
@@ -49,6 +50,12 @@ class ReportData:
     disagreements: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=disagreement_schema())
     )
+    #: the night's cases (`case_data.read_cases`); None: a database without cases
+    cases: pl.DataFrame | None = None
+    #: run_id → as_of of every run, for the cases' flow per night
+    run_dates: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"run_id": pl.String, "as_of": pl.Date})
+    )
 
     @property
     def townships(self) -> list[str]:
@@ -62,6 +69,11 @@ class ReportData:
                     self.uninsured,
                     self.funeral,
                     self.disagreements,
+                    *(
+                        []
+                        if self.cases is None
+                        else [self.cases.filter(pl.col("state") != "closed")]
+                    ),
                 )
             ]
         )["township"]
@@ -78,6 +90,7 @@ class ReportData:
             coverage=self.coverage.filter(keep),
             coverage_trend=self.coverage_trend.filter(keep),
             disagreements=self.disagreements.filter(keep),
+            cases=None if self.cases is None else self.cases.filter(keep),
         )
 
 
@@ -119,6 +132,8 @@ def load_report_data(warehouse: Warehouse, run_id: str | None = None) -> ReportD
         ),
         quality=read("source_quality"),
         disagreements=_disagreements(warehouse, night).with_columns(masked),
+        cases=read_cases(warehouse, night),
+        run_dates=read_run_dates(warehouse),
     )
 
 

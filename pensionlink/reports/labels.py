@@ -5,7 +5,11 @@ from __future__ import annotations
 from pensionlink.vocabulary import RESIDENT_SCHEME, SOURCE_TITLES
 
 __all__ = [
+    "CASE_ACTION",
+    "CASE_KIND",
+    "CASE_STATE",
     "CATEGORY",
+    "CLOSE_REASON",
     "DECISION",
     "DISAGREEMENT_KIND",
     "EVIDENCE",
@@ -44,4 +48,54 @@ DISAGREEMENT_KIND = {
     "certificate_dead_later_visit": "死亡医学证明之后仍有本人就诊记录",
     "death_dates_disagree": "各部门死亡日期不一致",
     "roster_terminated_before_death": "社保局终止日期早于其他部门的死亡日期",
+}
+
+# Cases (案件, issue 16): every kind, state, close reason and action code in staff words.
+CASE_KIND = {
+    "death": "死亡注销",
+    "recovery": "待遇追回",
+    "uninsured": "应保未保走访",
+    "subsidy": "丧葬补助金申领",
+    "advance": "缴费垫付",
+}
+CASE_STATE = {
+    "to_verify": "待核实",
+    "confirmed": "已核实死亡，待告知",
+    "notified": "已告知，异议期内",
+    "objection_passed": "异议期满，待暂停发放",
+    "suspended": "已暂停发放",
+    "outstanding": "待追回",
+    "partly_recovered": "部分追回",
+    "to_contact": "待走访",
+    "contacted": "已走访",
+    "closed": "已办结",
+}
+CLOSE_REASON = {
+    "alive": "核实在世",
+    "deregistered": "已注销",
+    "evidence_gone": "依据消失",
+    "enrolled": "已参保",
+    "covered_elsewhere": "已在外地参保",
+    "recovered": "已追回",
+    "written_off": "已核销",
+}
+CASE_ACTION = {
+    "opened": "立案",
+    "verify_dead": "核实死亡",
+    "verify_alive": "核实在世",
+    "notify": "书面告知家属",
+    "suspend": "暂停发放",
+    "record_recovery": "登记追回款",
+    "write_off": "核销",
+    "contacted": "入户走访",
+    "apply_advance": "申请缴费垫付",
+    "objection_passed": "异议期满",
+    "confirmed_by_data": "数据确认死亡",
+    "closed_alive": "办结：核实在世",
+    "closed_deregistered": "办结：已注销",
+    "closed_evidence_gone": "办结：依据消失",
+    "closed_enrolled": "办结：已参保",
+    "closed_covered_elsewhere": "办结：已在外地参保",
+    "closed_recovered": "办结：已追回",
+    "closed_written_off": "办结：已核销",
 }

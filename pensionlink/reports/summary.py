@@ -19,6 +19,7 @@ import functools
 import jinja2
 
 from pensionlink.reports import summary_data as page
+from pensionlink.reports.case_flow import flow_section
 from pensionlink.reports.data import ReportData
 from pensionlink.reports.summary_charts import bar_chart, line_chart
 
@@ -52,6 +53,7 @@ def render_summary(data: ReportData) -> str:
         "disagreements": page.disagreements_section(data.disagreements),
         "quality": page.quality_section(data.quality),
         "chart_data": page.chart_json(coverage, trend),
+        "flow": flow_section(data.cases, data.run_dates),
     }
     return _template().render(**context)
 

@@ -1,6 +1,7 @@
 """One spreadsheet per township (乡镇核查表) for the staff who act on the findings.
 
-Five sheets — 待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率, 数据不一致 — each a plain
+Five sheets — 待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率, 数据不一致 — and, in a database
+with cases, the 工作台账 of open cases (`worklist_sheet`) — each a plain
 table with Chinese headers, the header row frozen, filters on, widths set to the content,
 money as numbers with two decimals and a 合计 row below the table (after one empty row,
 so sorting and filtering never move it). IDs arrive masked (前6后4) from `ReportData`.
@@ -27,8 +28,9 @@ from pensionlink.reports.labels import (
     FUNERAL_KIND,
     SCHEME,
 )
+from pensionlink.reports.worklist_sheet import worklist_rows
 
-__all__ = ["SHEETS", "write_township_workbook"]
+__all__ = ["SHEETS", "WORKLIST_COLUMNS", "WORKLIST_SHEET", "write_township_workbook"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,20 @@ DISAGREEMENT_COLUMNS = (
     Column("ask", "需协调事项"),
     Column("first_seen_run", "首次发现批次"),
 )
+WORKLIST_COLUMNS = (
+    Column("village", "村社区"),
+    Column("case_id", "案件编号"),
+    Column("kind_text", "案件类别"),
+    Column("state_text", "办理状态"),
+    Column("nights_open", "在办天数", "int"),
+    Column("next_step", "下一步"),
+    Column("new_text", "本批新立案"),
+    Column("citizen_id", "公民身份号码"),
+    Column("name", "姓名"),
+)
+#: the sheet of open cases, written after SHEETS when the database has cases
+WORKLIST_SHEET = "工作台账"
+NO_OPEN_CASES = "本乡镇当前无在办案件。"
 #: sheet name → its columns, in the order the sheets appear.
 SHEETS = {
     "待注销人员": DEATH_COLUMNS,
@@ -137,6 +153,8 @@ def write_township_workbook(path: Path, township: str, data: ReportData) -> Path
         _write_totals(sheet, frame, columns, totals)
         if sheet_name == "覆盖率":
             _write_coverage_rate_total(sheet, frame, totals["rate"])
+    if data.cases is not None:
+        _write_worklist(workbook.add_worksheet(WORKLIST_SHEET), data.cases, header, formats, totals)
     workbook.close()
     return path
 
@@ -172,6 +190,16 @@ def _sheet_frames(data: ReportData) -> dict[str, pl.DataFrame]:
         "覆盖率": data.coverage,
         "数据不一致": disagreements,
     }
+
+
+def _write_worklist(sheet, cases: pl.DataFrame, header, formats, totals) -> None:
+    """工作台账: the open cases by village, oldest first; a note when there are none."""
+    frame = worklist_rows(cases)
+    _write_table(sheet, frame, WORKLIST_COLUMNS, header, formats)
+    if frame.is_empty():
+        sheet.write_string(2, 0, NO_OPEN_CASES, totals["text"])
+    else:
+        _write_totals(sheet, frame, WORKLIST_COLUMNS, totals)
 
 
 def _payments_text(payments: list[dict] | pl.Series | None) -> str:

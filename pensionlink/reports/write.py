@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import polars as pl
 
 from pensionlink.file_modes import file_mode, restricted_file
 from pensionlink.reports.data import ReportData
+from pensionlink.reports.death_documents import (
+    PdfUnavailable,
+    html_to_pdf,
+    render_notices,
+    render_settlements,
+)
+from pensionlink.reports.document_data import DeathDocuments
 from pensionlink.reports.file_names import TOWNSHIPS, report_path, township_file_stem
 from pensionlink.reports.workbook import write_township_workbook
 
@@ -23,10 +32,12 @@ class UnknownTownship(LookupError):
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """What was written: one workbook per township and the HTML summary."""
+    """What was written: one workbook per township, the HTML summary, and the death
+    documents (告知书 and 结算单 per township with deaths to notify)."""
 
     workbooks: list[Path]
     summary: Path | None
+    documents: list[Path] = field(default_factory=list)
 
 
 def write_reports(
@@ -34,10 +45,14 @@ def write_reports(
     out: Path,
     township: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    documents: DeathDocuments | None = None,
 ) -> ReportFiles:
     """Write `<township>_<as-of>.xlsx` for each township (or the one asked for) and, for
     the whole city, `汇总_<as-of>.html`; `on_step` is told before each file. A township
-    outside the city's nine gets a safe file name (`file_names.township_file_stem`)."""
+    outside the city's nine gets a safe file name (`file_names.township_file_stem`). With
+    `documents`, each township with death cases to notify also gets
+    `<township>_死亡待遇结算告知书_<as-of>.pdf` and `…_死亡待遇结算单_<as-of>.pdf` (one A4
+    page per case; `.html` where WeasyPrint cannot run)."""
     townships = data.townships
     if township is not None:
         if township not in townships:
@@ -51,12 +66,18 @@ def write_reports(
     mode = file_mode()  # the deployment's mode (0640 by default), once for every file
     step = on_step or (lambda _: None)
     workbooks = []
+    written: list[Path] = []
     for name in townships:
         stem = township_file_stem(name)
         step(f"{stem} 核查表")
         path = report_path(out, f"{stem}_{data.as_of:%Y-%m-%d}.xlsx")
         restricted_file(path, mode)
         workbooks.append(write_township_workbook(path, name, data.for_township(name)))
+        if documents is not None:
+            rows = documents.for_township(name)
+            if rows.height:
+                step(f"{stem} 告知书、结算单")
+                written.extend(_write_documents(out, stem, data, rows, documents, mode))
     summary = None
     if township is None:
         from pensionlink.reports.summary import render_summary
@@ -64,10 +85,44 @@ def write_reports(
         step("汇总报告 HTML")
         summary = report_path(out, f"汇总_{data.as_of:%Y-%m-%d}.html")
         restricted_file(summary, mode).write_text(render_summary(data), encoding="utf-8")
-    log.info("wrote %d workbooks%s", len(workbooks), " and the summary" if summary else "")
-    return ReportFiles(workbooks=workbooks, summary=summary)
+    log.info(
+        "wrote %d workbooks, %d documents%s",
+        len(workbooks),
+        len(written),
+        " and the summary" if summary else "",
+    )
+    return ReportFiles(workbooks=workbooks, summary=summary, documents=written)
 
 
-def report_steps(data: ReportData, township: str | None = None) -> int:
-    """How many files `write_reports` will write (for a progress bar)."""
-    return 1 if township is not None else len(data.townships) + 1
+def _write_documents(
+    out: Path, stem: str, data: ReportData, rows: pl.DataFrame, documents: DeathDocuments, mode
+) -> list[Path]:
+    """One township's 告知书 and 结算单 (PDF, or print-ready HTML without WeasyPrint)."""
+    paths = []
+    for title, render in (
+        ("死亡待遇结算告知书", render_notices),
+        ("死亡待遇结算单", render_settlements),
+    ):
+        html = render(rows, documents.terms)
+        try:
+            content, suffix = html_to_pdf(html), "pdf"
+        except PdfUnavailable as exc:
+            log.warning("documents as HTML: %s", exc)
+            content, suffix = html.encode("utf-8"), "html"
+        path = report_path(out, f"{stem}_{title}_{data.as_of:%Y-%m-%d}.{suffix}")
+        restricted_file(path, mode).write_bytes(content)
+        paths.append(path)
+    return paths
+
+
+def report_steps(
+    data: ReportData, township: str | None = None, documents: DeathDocuments | None = None
+) -> int:
+    """How many steps `write_reports` will tell (for a progress bar)."""
+    townships = data.townships if township is None else [township]
+    with_documents = (
+        0
+        if documents is None
+        else documents.rows.filter(pl.col("township").is_in(townships))["township"].n_unique()
+    )
+    return (1 if township is not None else len(data.townships) + 1) + with_documents

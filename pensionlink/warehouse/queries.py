@@ -16,6 +16,7 @@ from dataclasses import dataclass
 __all__ = [
     "Query",
     "coverage_trend",
+    "death_cases_to_notify",
     "evaluation_rows",
     "has_column",
     "has_table",
@@ -24,6 +25,7 @@ __all__ = [
     "published_nights",
     "published_run",
     "report_rows",
+    "run_dates",
     "set_run_stages",
 ]
 
@@ -34,6 +36,7 @@ _REPORTED = {
     "duplicate_funeral_benefits": ("* EXCLUDE (run_id)", "township, village, name, kind"),
     "coverage_by_area": ("* EXCLUDE (run_id)", "township, village"),
     "agency_disagreements": ("* EXCLUDE (run_id)", "township, village, name, kind"),
+    "cases": ("* EXCLUDE (run_id)", "township, village, opened_run, case_id"),
     "source_quality": (
         "agency, title, source, stale, note, rows_read, rows_rejected,\n"
         "       ids_valid, ids_repaired, ids_invalid, ids_mangled, ids_empty,\n"
@@ -116,6 +119,26 @@ QUALIFY row_number() OVER (PARTITION BY as_of, township ORDER BY finished_at DES
 ORDER BY as_of, township
 """,
         (as_of,),
+    )
+
+
+def run_dates() -> Query:
+    """Every run's id and the night (as-of date) it ran for, for the cases' flow per night."""
+    return Query("SELECT run_id, as_of FROM runs ORDER BY as_of, started_at")
+
+
+def death_cases_to_notify() -> Query:
+    """Death cases waiting for the family's notice (state `confirmed`, 待告知) with their
+    settlement row of tonight's deaths_to_deregister, whole IDs (the heirs' notice
+    shows it); the case's own dates and id first."""
+    return Query(
+        """
+SELECT c.case_id, c.state, c.notice_date, c.objection_until, c.nights_open,
+       d.* EXCLUDE (run_id)
+FROM cases c JOIN deaths_to_deregister d ON d.citizen_id = c.citizen_id
+WHERE c.kind = 'death' AND c.state = 'confirmed'
+ORDER BY d.township, d.village, c.case_id
+"""
     )
 
 

@@ -1,0 +1,69 @@
+"""The cases as the reports read them (案件台账数据): the night's `cases`, IDs masked.
+
+A database from before the cases (issue 16) has no `cases` table: then there are none to
+show (`None`), and the reports leave out the 工作台账 sheet, the flow section and the
+documents rather than fail.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pensionlink.connectors.citizen_id import mask_citizen_id
+from pensionlink.vocabulary import MONEY
+from pensionlink.warehouse.queries import has_table, report_rows, run_dates
+from pensionlink.warehouse.store import Warehouse
+
+__all__ = ["CASE_COLUMNS", "empty_cases", "read_cases", "read_run_dates"]
+
+#: The `cases` columns the reports use, with their types (cases-model.md).
+CASE_COLUMNS: dict[str, pl.DataType] = {
+    "case_id": pl.String,
+    "kind": pl.String,
+    "citizen_id": pl.String,
+    "name": pl.String,
+    "township": pl.String,
+    "village": pl.String,
+    "state": pl.String,
+    "opened_run": pl.String,
+    "last_seen_run": pl.String,
+    "closed_run": pl.String,
+    "close_reason": pl.String,
+    "nights_open": pl.Int32,
+    "new_tonight": pl.Boolean,
+    "next_step": pl.String,
+    "notice_date": pl.Date,
+    "objection_until": pl.Date,
+    "amount_due": MONEY,
+    "amount_recovered": MONEY,
+    "balance": MONEY,
+    "balance_since": pl.Date,
+    "outcome": pl.String,
+}
+
+
+def empty_cases() -> pl.DataFrame:
+    """No cases, with the columns the reports read."""
+    return pl.DataFrame(schema=CASE_COLUMNS)
+
+
+def read_cases(warehouse: Warehouse, run_id: str | None = None) -> pl.DataFrame | None:
+    """The night's cases (every case the store knows, open and closed), citizen IDs
+    masked (前6后4); `None` when the database has no `cases` table."""
+    if not warehouse.frame(has_table("cases"))["n"][0]:
+        return None
+    if run_id is not None and not warehouse.frame(has_table("cases_history"))["n"][0]:
+        return None
+    frame = warehouse.frame(report_rows("cases", run_id))
+    missing = [c for c in CASE_COLUMNS if c not in frame.columns]
+    frame = frame.with_columns(pl.lit(None, CASE_COLUMNS[c]).alias(c) for c in missing)
+    return (
+        frame.select(list(CASE_COLUMNS))
+        .cast(CASE_COLUMNS)
+        .with_columns(mask_citizen_id(pl.col("citizen_id")).alias("citizen_id"))
+    )
+
+
+def read_run_dates(warehouse: Warehouse) -> pl.DataFrame:
+    """run_id → as_of of every run (the night each case was opened or closed on)."""
+    return warehouse.frame(run_dates()).cast({"run_id": pl.String, "as_of": pl.Date})
