@@ -128,3 +128,12 @@ def _pages(html: str) -> int:
     import weasyprint
 
     return len(weasyprint.HTML(string=html).render().pages)
+
+
+def test_a_page_that_outgrows_a4_shows_as_a_second_page_never_clipped():
+    overlong = death(village="龙山村" * 400)
+    try:
+        html_to_pdf(render_notices([death()], TERMS))
+    except PdfUnavailable as exc:
+        pytest.skip(f"no PDF here: {exc}")
+    assert _pages(render_notices([overlong], TERMS)) > 1
