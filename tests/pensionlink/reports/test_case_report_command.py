@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pensionlink.cli import app
-from pensionlink.run_record import run_frame
 from pensionlink.settings import Settings, load_policy
-from pensionlink.store import connect_database, write_warehouse
 from pensionlink.vocabulary import MONEY
+from pensionlink.warehouse.run_record import run_frame
+from pensionlink.warehouse.store import connect_database, write_warehouse
 from tests.pensionlink.reports.case_rows import MASKED, WHOLE_ID, case, cases, death
 from tests.pensionlink.tiny_warehouse import coverage
 
