@@ -9,6 +9,7 @@ into a log. A database without a `cases` table has no documents (`None`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,9 @@ def load_death_documents(
     if not all(warehouse.frame(has_table(t))["n"][0] for t in ("cases", "deaths_to_deregister")):
         return None
     rows = warehouse.frame(death_cases_to_notify())
-    rows = with_subsidy_at_death(rows, lambda day: load_policy(day, policy).funeral_subsidy)
+    # the policy file read once per date of death, not once per row
+    subsidy_on = functools.cache(lambda day: load_policy(day, policy).funeral_subsidy)
+    rows = with_subsidy_at_death(rows, subsidy_on)
     terms = NoticeTerms(
         notice_date=as_of,
         objection_days=load_policy(as_of, policy).objection_window_days,
