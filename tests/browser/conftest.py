@@ -65,9 +65,11 @@ class OfflinePage:
         return dict(self.page.evaluate(_TABLE_ROWS))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium, started once for the whole session."""
+    """Headless Chromium, started once per test module and stopped after it: Playwright's
+    sync API keeps an event loop running while it is started, and Prefect's sync calls
+    (`Flow.to_deployment`) then return coroutines in every later test of the session."""
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
