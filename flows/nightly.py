@@ -20,15 +20,18 @@ from pensionlink.expectations import validate_night
 from pensionlink.findings import night_findings, source_quality
 from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
 from pensionlink.matching import link_night
-from pensionlink.matching.review import DECISION_SCHEMA
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from pensionlink.cases.decisions import apply_case_decisions
+from pensionlink.cases.night import review_decisions, staff_decisions, write_night_cases
 from pensionlink.failures import PERMANENT_ERRNOS, errno_of, error_text, note_stage
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
 from pensionlink.settings import Policy, Settings, load_policy
 from pensionlink.warehouse.analyst_database import publish_analyst_database
+from pensionlink.warehouse.database_key import database_key, pseudonym_key
 from pensionlink.warehouse.publication import publish_folder, set_aside_folder
+from pensionlink.warehouse.queries import warehouse_review_decisions
 from pensionlink.warehouse.run_record import inputs_fingerprint, run_frame, run_id, summarise
 from pensionlink.warehouse.store import (
     BACKFILLED,
@@ -155,15 +158,25 @@ def run_night(settings: Settings) -> dict:
     )
 
 
-def reviewer_decisions(db: Path) -> pl.DataFrame:
-    """Every clerical-review decision so far (none before the first night)."""
-    if not Path(db).exists():
-        return pl.DataFrame(schema=DECISION_SCHEMA)
-    with open_warehouse(db, read_only=True) as warehouse:
-        try:
-            return warehouse.decisions()
-        except duckdb.CatalogException:  # a database from before the review queue
-            return pl.DataFrame(schema=DECISION_SCHEMA)
+def reviewer_decisions(db: Path, hukou_ids: pl.Series) -> pl.DataFrame:
+    """Every clerical-review decision so far, from the case store (the warehouse's older
+    ones copied in the first time)."""
+
+    def older() -> pl.DataFrame:
+        if not Path(db).exists():
+            return pl.DataFrame()
+        with open_warehouse(db, read_only=True) as warehouse:
+            try:
+                return warehouse.frame(warehouse_review_decisions())
+            except duckdb.CatalogException:  # a database from before the review queue
+                return pl.DataFrame()
+
+    return review_decisions(db, hukou_ids, older, person_key_secret())
+
+
+def person_key_secret() -> bytes:
+    """The HMAC key of the case store's person keys (the analysts' pseudonym key)."""
+    return pseudonym_key(database_key())
 
 
 def record_failed_run(
@@ -239,7 +252,8 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             "check", "数据校验 checking expectations", check, night.frames, staged_docs
         )
         current[0] = "link"
-        decisions = reviewer_decisions(settings.db)
+        decisions = reviewer_decisions(settings.db, night.frames["hukou"]["citizen_id"])
+        staff = staff_decisions(settings.db)  # verify_alive, verify_dead, 已在外地参保
         linked, links, queue = timed(
             "link", "人员比对 linking records", link, night.frames, decisions
         )
@@ -251,6 +265,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             settings.as_of,
             settings.policy,
         )
+        tables = apply_case_decisions(tables, staff, person_key_secret())
         tables = {
             **tables,
             "person_links": links,
@@ -260,6 +275,10 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
         }
         run = run_frame(
             settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
+        )
+        current[0] = "cases"  # timed in its own log line (runs.stages keeps its stages)
+        tables |= write_night_cases(
+            settings.db, run["run_id"][0], settings.as_of, tables, linked, person_key_secret()
         )
         status = timed(
             "publish", "发布 publishing", publish, settings.db, run, tables, night.accepted

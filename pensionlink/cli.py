@@ -20,11 +20,13 @@ from typing import Annotated
 
 import typer
 
+from pensionlink.cases_cli import cases_app
 from pensionlink.offline import go_offline
 from pensionlink.review_cli import review_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(review_app, name="review")
+app.add_typer(cases_app, name="cases")
 
 DEMO_DIR = Path("data")
 DEMO_AS_OF = dt.date(2026, 11, 28)
@@ -419,6 +421,7 @@ def audit(
 ) -> None:
     """Every run, review decision and accepted delivery, with who and when (处理记录, PIPL
     Art. 55)."""
+    from pensionlink.cases_cli import with_case_store_trail
     from pensionlink.warehouse.database_key import MissingKey
     from pensionlink.warehouse.store import WrongKey, open_warehouse
 
@@ -430,6 +433,7 @@ def audit(
             trail = warehouse.audit_trail(day)
     except (MissingKey, WrongKey) as exc:
         raise _fail(str(exc)) from None
+    trail = with_case_store_trail(trail, db, day)
     for row in trail.iter_rows(named=True):
         typer.echo(
             f"{row['happened_at']:%Y-%m-%d %H:%M:%S}  {row['who']}  {row['action']}  "

@@ -10,10 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
+from pensionlink.cases.keys import person_keys
+from pensionlink.cases.store import case_store_location, open_case_store
 from pensionlink.connectors.citizen_id import mask_one
-from pensionlink.warehouse.queries import open_review_items
+from pensionlink.warehouse.database_key import database_key, pseudonym_key
+from pensionlink.warehouse.queries import open_review_items, queued_review_item
 
 review_app = typer.Typer(no_args_is_help=True, help=__doc__)
 
@@ -44,6 +48,7 @@ def list_items(db: DB = Path("data/pensionlink.duckdb")) -> None:
     """Tonight's pairs waiting for a decision."""
     with _open(db, read_only=True) as warehouse:
         queue = warehouse.frame(open_review_items())
+    queue = queue.filter(~pl.col("review_id").is_in(_decided_ids(db).implode()))
     if queue.is_empty():
         typer.echo("复核队列为空 nothing to review")
         return
@@ -106,10 +111,38 @@ def decide(
     if not by:
         typer.echo("pensionlink: --by: 请填写复核人姓名 expected who decides (not empty)", err=True)
         raise typer.Exit(2)
-    with _open(db, read_only=False) as warehouse:
-        try:
-            warehouse.record_decision(review_id, "accept" if accept else "reject", by, note)
-        except LookupError as exc:
-            typer.echo(f"pensionlink: {exc}", err=True)
-            raise typer.Exit(2) from None
+    try:
+        record_review(db, review_id, "accept" if accept else "reject", by, note)
+    except LookupError as exc:
+        typer.echo(f"pensionlink: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"已记录 recorded: {review_id} {'accept' if accept else 'reject'} by {by}")
+
+
+def _decided_ids(db: Path) -> pl.Series:
+    with open_case_store(case_store_location(db)) as store:
+        return store.review_decisions()["review_id"]
+
+
+def record_review(db: Path, review_id: str, decision: str, by: str, note: str | None) -> None:
+    """Store a reviewer's decision on tonight's queued item in the case store (by the
+    candidate's person key, never the ID); LookupError if not queued or decided before."""
+    with _open(db, read_only=True) as warehouse:
+        item = warehouse.frame(queued_review_item(review_id))
+    if item.is_empty():
+        raise LookupError(f"no review item {review_id} in tonight's queue")
+    row = item.row(0, named=True)
+    secret = pseudonym_key(database_key())
+    key = person_keys(pl.Series([row["person_id"]], dtype=pl.String), secret)[0]
+    with open_case_store(case_store_location(db)) as store:
+        store.record_review(
+            {
+                "review_id": review_id,
+                "source": row["source"],
+                "record_key": row["record_key"],
+                "person_key": key,
+                "decision": decision,
+                "decided_by": by,
+                "note": note,
+            }
+        )

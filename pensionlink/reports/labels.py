@@ -48,6 +48,7 @@ DISAGREEMENT_KIND = {
     "certificate_dead_later_visit": "死亡医学证明之后仍有本人就诊记录",
     "death_dates_disagree": "各部门死亡日期不一致",
     "roster_terminated_before_death": "社保局终止日期早于其他部门的死亡日期",
+    "death_reported_verified_alive": "经办人已核实本人在世，部门死亡记录有误",
 }
 
 # Cases (案件, issue 16): every kind, state, close reason and action code in staff words.

@@ -28,7 +28,7 @@ __all__ = ["ANALYST_TABLES", "analyst_path", "deidentify", "mask_name", "publish
 log = logging.getLogger(__name__)
 
 FINDINGS = HISTORY_TABLES  # the finding and coverage tables, each with its history
-ANALYST_TABLES = (*FINDINGS, *(f"{t}_history" for t in FINDINGS), "runs")
+ANALYST_TABLES = (*FINDINGS, *(f"{t}_history" for t in FINDINGS), "case_events", "runs")
 NEW_COLUMNS = {
     "person_key": "人员代码（公民身份号码的加密散列，各晚不变，可跨批次追踪同一人）",
     "citizen_id_masked": "公民身份号码（脱敏：前6位后4位）",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Query",
+    "case_people",
     "coverage_trend",
     "death_cases_to_notify",
     "evaluation_rows",
@@ -24,9 +25,11 @@ __all__ = [
     "open_review_items",
     "published_nights",
     "published_run",
+    "queued_review_item",
     "report_rows",
     "run_dates",
     "set_run_stages",
+    "warehouse_review_decisions",
 ]
 
 # The tables a report reads, and how each is read: its columns and its order.
@@ -167,6 +170,28 @@ def open_review_items() -> Query:
         "FROM review_queue q LEFT JOIN review_decisions d USING (review_id) "
         "WHERE d.review_id IS NULL ORDER BY q.probability DESC"
     )
+
+
+def warehouse_review_decisions() -> Query:
+    """Every review decision the warehouse kept before the case store held them."""
+    return Query(
+        "SELECT review_id, source, record_key, person_id, decision, decided_by, decided_at, "
+        "note FROM review_decisions ORDER BY decided_at"
+    )
+
+
+def queued_review_item(review_id: str) -> Query:
+    """The queued pair `review_id` (no row if it is not in tonight's queue)."""
+    return Query(
+        "SELECT review_id, source, line_no, record_key, person_id FROM review_queue "
+        "WHERE review_id = ?",
+        (review_id,),
+    )
+
+
+def case_people() -> Query:
+    """Who each published case is about (case_id, citizen_id, name, township, village)."""
+    return Query("SELECT case_id, citizen_id, name, township, village FROM cases")
 
 
 def published_nights() -> Query:

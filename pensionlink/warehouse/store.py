@@ -58,6 +58,8 @@ FINDING_TABLES = (
     "source_quality",
     "review_queue",
     "agency_disagreements",
+    "cases",
+    "case_events",
 )
 HISTORY_TABLES = (
     "deaths_to_deregister",
@@ -67,6 +69,7 @@ HISTORY_TABLES = (
     "duplicate_enrollment",
     "source_quality",
     "agency_disagreements",
+    "cases",
 )
 
 

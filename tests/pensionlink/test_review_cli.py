@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pytest
 from pensionlink.flows.nightly import run_night
 from typer.testing import CliRunner
 
+from pensionlink.cases.store import case_store_location, open_case_store
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
-from pensionlink.warehouse.store import open_warehouse, write_warehouse
+from pensionlink.warehouse.store import write_warehouse
 
 runner = CliRunner()
 AS_OF = dt.date(2026, 11, 28)
@@ -70,8 +72,7 @@ def test_decide_is_stored_with_who_and_leaves_the_list(db: Path):
         ],
     )
     assert done.exit_code == 0, done.output
-    with open_warehouse(db, read_only=True) as warehouse:
-        decisions = warehouse._frame("SELECT * FROM review_decisions")
+    decisions = _stored(db)
     assert decisions.select("review_id", "decision", "decided_by", "note").row(0) == (
         "abc123",
         "reject",
@@ -100,11 +101,15 @@ def _queue_item(db: Path, review_id: str, record_key: str) -> None:
         )
 
 
+def _stored(db: Path):
+    """The review decisions, which the case store holds (issue 16)."""
+    with open_case_store(case_store_location(db)) as store:
+        return store.review_decisions()
+
+
 def _decisions(db: Path, review_id: str) -> list[tuple]:
-    with open_warehouse(db, read_only=True) as warehouse:
-        return warehouse._frame(
-            "SELECT decision, decided_by FROM review_decisions WHERE review_id = ?", [review_id]
-        ).rows()
+    found = _stored(db).filter(pl.col("review_id") == review_id)
+    return found.select("decision", "decided_by").rows()
 
 
 @pytest.mark.parametrize("by", ["", "   ", "\t"])

@@ -16,3 +16,6 @@ COMMENT ON COLUMN coverage_by_area.insured IS '已参保人数（城乡居保或
 COMMENT ON COLUMN coverage_by_area.uninsured_eligible IS '应保未保人数';
 COMMENT ON COLUMN coverage_by_area.coverage_rate IS '参保率（已参保 ÷ 年满16周岁人口）';
 COMMENT ON COLUMN coverage_by_area.run_id IS '批次号';
+-- Added for issue 16: people contacted and found insured elsewhere (已在外地参保).
+ALTER TABLE coverage_by_area ADD COLUMN IF NOT EXISTS covered_elsewhere INTEGER;
+COMMENT ON COLUMN coverage_by_area.covered_elsewhere IS '经走访核实已在外地参保人数（计入覆盖，不计应保未保）';

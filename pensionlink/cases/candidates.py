@@ -1,0 +1,117 @@
+"""Tonight's findings as case candidates (案件线索): one row per person and kind of work.
+
+Pure: the night's finding tables (with citizen IDs) become rows keyed by the pseudonymous
+person key, with the evidence's fingerprint (SHA-1 of the reporting sources and the death
+date: the same reports give the same fingerprint night after night, another source or a
+later date gives another), and the rosters' facts that say why a case closes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from pensionlink.cases.keys import person_keys
+from pensionlink.cases.lifecycle import CANDIDATE_SCHEMA, FACT_SCHEMA
+from pensionlink.vocabulary import ACTIVE_STATUSES, TERMINATED
+
+__all__ = ["death_fingerprint", "night_candidates", "roster_facts"]
+
+
+def _fen(amount: pl.Expr) -> pl.Expr:
+    return (amount.cast(pl.Decimal(14, 2)) * 100).cast(pl.Int64)
+
+
+def death_fingerprint(evidence: pl.Expr, death_date: pl.Expr) -> pl.Expr:
+    """The evidence of a death: its sources (sorted) and the death date, hashed."""
+    text = pl.concat_str(
+        evidence.list.sort().list.join(","),
+        death_date.cast(pl.String).fill_null("∅"),
+        separator="|",
+    )
+    return text.map_elements(
+        lambda t: hashlib.sha1(t.encode()).hexdigest()[:16], return_dtype=pl.String
+    )
+
+
+def night_candidates(tables: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
+    """Deaths (confirmed or to verify), duplicate or improper funeral subsidies to recover,
+    and the uninsured eligible, as `CANDIDATE_SCHEMA` rows."""
+    parts = []
+    deaths = tables.get("deaths_to_deregister")
+    if deaths is not None and deaths.height:
+        deaths = deaths.filter(pl.col("citizen_id").is_not_null())
+        parts.append(
+            deaths.select(
+                kind=pl.lit("death"),
+                basis=pl.lit("death"),
+                person_key=person_keys(deaths["citizen_id"], key),
+                fingerprint=death_fingerprint(pl.col("evidence"), pl.col("death_date")),
+                state=pl.when(pl.col("decision") == "confirmed")
+                .then(pl.lit("confirmed"))
+                .otherwise(pl.lit("to_verify")),
+                amount_due_fen=pl.lit(None, pl.Int64),
+                to_recover_fen=_fen(pl.col("to_recover")).fill_null(0),
+            )
+        )
+    funeral = tables.get("duplicate_funeral_benefits")
+    if funeral is not None and funeral.height:
+        funeral = funeral.filter(
+            pl.col("citizen_id").is_not_null()
+            & (pl.col("amount_to_recover") > 0)
+            & (pl.col("decision").fill_null("") != "review")
+        )
+        parts.append(
+            funeral.select(
+                kind=pl.lit("recovery"),
+                basis=pl.concat_str(pl.lit("funeral:"), pl.col("kind")),
+                person_key=person_keys(funeral["citizen_id"], key),
+                fingerprint=pl.col("amount_to_recover").cast(pl.String),
+                state=pl.lit("outstanding"),
+                amount_due_fen=_fen(pl.col("amount_to_recover")),
+                to_recover_fen=pl.lit(None, pl.Int64),
+            )
+        )
+    uninsured = tables.get("uninsured_eligible")
+    if uninsured is not None and uninsured.height:
+        uninsured = uninsured.filter(pl.col("citizen_id").is_not_null())
+        parts.append(
+            uninsured.select(
+                kind=pl.lit("uninsured"),
+                basis=pl.lit("uninsured"),
+                person_key=person_keys(uninsured["citizen_id"], key),
+                fingerprint=pl.lit("uninsured"),
+                state=pl.lit("to_contact"),
+                amount_due_fen=pl.lit(None, pl.Int64),
+                to_recover_fen=pl.lit(None, pl.Int64),
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    frame = pl.concat([p.cast(CANDIDATE_SCHEMA) for p in parts])
+    return frame.unique(["kind", "basis", "person_key"], keep="first", maintain_order=True)
+
+
+def roster_facts(linked: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
+    """Per person on a roster: deregistered (the residents' roster has the person 终止 and
+    no active record) and enrolled (active on the residents' roster, or on the employees')."""
+    roster = linked["resident_roster"].filter(pl.col("person_id").is_not_null())
+    per = roster.group_by("person_id").agg(
+        terminated=(pl.col("status") == TERMINATED).any(),
+        active=pl.col("status").is_in(list(ACTIVE_STATUSES)).any(),
+    )
+    employees = linked.get("employee_roster")
+    employed = (
+        employees.filter(pl.col("person_id").is_not_null()).select("person_id").unique()
+        if employees is not None and "person_id" in employees.columns
+        else pl.DataFrame(schema={"person_id": pl.String})
+    )
+    facts = per.join(
+        employed.with_columns(employed=pl.lit(True)), on="person_id", how="full", coalesce=True
+    )
+    return facts.select(
+        person_key=person_keys(facts["person_id"], key),
+        deregistered=(pl.col("terminated").fill_null(False) & ~pl.col("active").fill_null(False)),
+        enrolled=(pl.col("active").fill_null(False) | pl.col("employed").fill_null(False)),
+    ).cast(FACT_SCHEMA)

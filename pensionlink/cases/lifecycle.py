@@ -1,0 +1,215 @@
+"""The night's case lifecycle (案件夜间流转): last night's cases and tonight's findings in,
+the cases opened, kept, moved and closed out. Pure (polars frames in and out, no I/O).
+
+- A finding with no open case opens one (state from the finding: a death the rules confirm
+  opens `confirmed`, one for review `to_verify`).
+- An open case whose finding is still there is kept (`last_seen_run`); no event.
+- An open case whose finding is gone closes by the data: a death whose roster record is
+  终止 'deregistered', an uninsured person now on a roster 'enrolled', otherwise
+  'evidence_gone' (依据消失). A recovery stays open until it is recovered or written off.
+- System steps: a death the rules no longer confirm goes back to `to_verify` (unless
+  staff verified it dead: then the finding is confirmed); a notified death whose
+  objection window (异议期) has passed moves to `objection_passed`; from then its amount
+  to recover opens a recovery case.
+- A finding that comes back after its case closed opens a new case, except where staff
+  decided it: the same evidence (fingerprint of sources and dates) never reopens a death
+  verified alive (`verify_alive`) or a person covered elsewhere; new evidence opens a new
+  case that refers to the old one.
+Running the same night again adds no event and no case (only `last_seen_run` moves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pensionlink.cases.model import (
+    CASE_SCHEMA,
+    CLOSED,
+    EVENT_SCHEMA,
+    KIND_PREFIX,
+    SYSTEM,
+    NightChanges,
+)
+
+__all__ = ["CANDIDATE_SCHEMA", "FACT_SCHEMA", "HELD_BY", "night_changes"]
+
+#: One row per finding that is (or would be) a case tonight.
+CANDIDATE_SCHEMA = {
+    "kind": pl.String,
+    "basis": pl.String,
+    "person_key": pl.String,
+    "fingerprint": pl.String,
+    "state": pl.String,  # the state a new case opens in
+    "amount_due_fen": pl.Int64,
+    "to_recover_fen": pl.Int64,  # a death's overpayment, owed once the window passed
+}
+#: What the night's rosters say about a person, for the reason a case closes.
+FACT_SCHEMA = {"person_key": pl.String, "deregistered": pl.Boolean, "enrolled": pl.Boolean}
+#: Close reasons that hold: the same finding on the same evidence does not reopen.
+HELD_BY = ("alive", "covered_elsewhere", "recovered", "written_off")
+_AFTER_WINDOW = ("objection_passed", "suspended")
+_BEFORE_SUSPENSION = ("confirmed", "notified", "objection_passed")
+
+
+def _event(
+    case_id: str,
+    action: str,
+    before: str | None,
+    after: str,
+    run_id: str,
+    at: str,
+    note: str | None = None,
+    amount_fen: int | None = None,
+) -> dict:
+    return {
+        "event_id": None,
+        "case_id": case_id,
+        "at": at,
+        "by_name": SYSTEM,
+        "role": SYSTEM,
+        "action": action,
+        "from_state": before,
+        "to_state": after,
+        "note": note,
+        "amount_fen": amount_fen,
+        "outcome": None,
+        "run_id": run_id,
+    }
+
+
+def night_changes(
+    cases: pl.DataFrame,
+    candidates: pl.DataFrame,
+    facts: pl.DataFrame,
+    run_id: str,
+    as_of: dt.date,
+    at: dt.datetime,
+) -> NightChanges:
+    """The night's changes to `cases` (every case so far, `CASE_SCHEMA`) given tonight's
+    `candidates` (`CANDIDATE_SCHEMA`) and `facts` (`FACT_SCHEMA`)."""
+    day, stamp = as_of.isoformat(), at.isoformat(timespec="microseconds")
+    rows = cases.to_dicts()
+    open_cases = {(c["kind"], c["basis"], c["person_key"]): c for c in rows if c["state"] != CLOSED}
+    last_closed: dict[tuple, dict] = {}
+    for c in sorted((c for c in rows if c["state"] == CLOSED), key=lambda c: c["number"]):
+        last_closed[(c["kind"], c["basis"], c["person_key"])] = c
+    numbers = {
+        k: max((c["number"] for c in rows if c["kind"] == k), default=0) for k in KIND_PREFIX
+    }
+    wanted = {(c["kind"], c["basis"], c["person_key"]): c for c in candidates.to_dicts()}
+    fact = {f["person_key"]: f for f in facts.to_dicts()}
+    changed: dict[str, dict] = {}
+    events: list[dict] = []
+
+    def move(case: dict, action: str, state: str, **values) -> None:
+        new = {**changed.get(case["case_id"], case), **values, "state": state}
+        events.append(_event(case["case_id"], action, case["state"], state, run_id, stamp))
+        changed[case["case_id"]] = new
+        open_cases[(case["kind"], case["basis"], case["person_key"])] = new
+
+    # System steps on open cases. A death the rules no longer confirm (a conflict came in:
+    # a later visit, another date) goes back to be verified before any money stops.
+    for key, case in list(open_cases.items()):
+        if case["kind"] != "death":
+            continue
+        tonight = wanted.get(key, {}).get("state")
+        if tonight == "to_verify" and case["state"] in _BEFORE_SUSPENSION:
+            move(case, "back_to_verify", "to_verify")
+        elif (
+            case["state"] == "notified"
+            and case["objection_until"]
+            and case["objection_until"] < day
+        ):
+            move(case, "objection_passed", "objection_passed")
+        elif case["state"] == "to_verify" and tonight == "confirmed":
+            move(case, "confirmed_by_data", "confirmed")
+    # A death past its objection window owes its overpayment: a recovery case.
+    for (kind, _basis, person), cand in list(wanted.items()):
+        death = open_cases.get((kind, "death", person))
+        if (
+            kind == "death"
+            and (cand["to_recover_fen"] or 0) > 0
+            and death
+            and death["state"] in _AFTER_WINDOW
+        ):
+            wanted[("recovery", "overpaid", person)] = {
+                **cand,
+                "kind": "recovery",
+                "basis": "overpaid",
+                "state": "outstanding",
+                "amount_due_fen": cand["to_recover_fen"],
+            }
+    # Kept, or closed by the data.
+    for key, case in list(open_cases.items()):
+        if key in wanted:
+            if case["last_seen_run"] != run_id:
+                changed[case["case_id"]] = {
+                    **changed.get(case["case_id"], case),
+                    "last_seen_run": run_id,
+                    "last_seen_on": day,
+                }
+            continue
+        if case["kind"] == "recovery":
+            continue  # money owed does not vanish with tonight's data
+        f = fact.get(case["person_key"], {})
+        if case["kind"] == "death" and f.get("deregistered"):
+            reason = "deregistered"
+        elif case["kind"] == "uninsured" and f.get("enrolled"):
+            reason = "enrolled"
+        else:
+            reason = "evidence_gone"
+        move(
+            case, f"closed_{reason}", CLOSED, closed_run=run_id, closed_on=day, close_reason=reason
+        )
+    # Opened.
+    opened: list[dict] = []
+    for key, cand in wanted.items():
+        if key in open_cases:
+            continue
+        before = last_closed.get(key)
+        if (
+            before
+            and before["close_reason"] in HELD_BY
+            and before["fingerprint"] == cand["fingerprint"]
+        ):
+            continue  # staff decided this very evidence
+        numbers[cand["kind"]] += 1
+        number = numbers[cand["kind"]]
+        case_id = f"{KIND_PREFIX[cand['kind']]}{number:06d}"
+        refers = before["case_id"] if before else None
+        opened.append(
+            {
+                **dict.fromkeys(CASE_SCHEMA),
+                "case_id": case_id,
+                "kind": cand["kind"],
+                "number": number,
+                "basis": cand["basis"],
+                "person_key": cand["person_key"],
+                "state": cand["state"],
+                "fingerprint": cand["fingerprint"],
+                "refers_to": refers,
+                "opened_run": run_id,
+                "opened_on": day,
+                "last_seen_run": run_id,
+                "last_seen_on": day,
+                "amount_due_fen": cand["amount_due_fen"],
+                "amount_recovered_fen": 0,
+            }
+        )
+        note = None
+        if before:
+            note = (
+                f"前案 {refers}（{before['close_reason']}）之后的新依据 new evidence after {refers}"
+            )
+        events.append(
+            _event(
+                case_id, "opened", None, cand["state"], run_id, stamp, note, cand["amount_due_fen"]
+            )
+        )
+    return NightChanges(
+        opened=pl.DataFrame(opened, schema=CASE_SCHEMA),
+        updated=pl.DataFrame(list(changed.values()), schema=CASE_SCHEMA),
+        events=pl.DataFrame(events, schema=EVENT_SCHEMA),
+    )

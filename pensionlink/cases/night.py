@@ -1,0 +1,106 @@
+"""The night's side of the case store (案件库夜间读写): what the nightly flow calls.
+
+Before the findings: the staff's decisions (`staff_decisions`) and the clerical-review
+decisions (`review_decisions`, moved here from the warehouse: copied in on first open).
+After them: `write_night_cases` — the lifecycle in the night's one short transaction,
+and the `cases` / `case_events` frames the warehouse publishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from pensionlink.cases.candidates import night_candidates, roster_facts
+from pensionlink.cases.decisions import case_decisions
+from pensionlink.cases.keys import person_keys
+from pensionlink.cases.lifecycle import night_changes
+from pensionlink.cases.store import case_store_location, open_case_store
+from pensionlink.cases.worklist import identities, warehouse_cases
+
+__all__ = ["review_decisions", "staff_decisions", "write_night_cases"]
+
+log = logging.getLogger(__name__)
+_REVIEW_SCHEMA = {
+    "source": pl.String,
+    "record_key": pl.String,
+    "person_id": pl.String,
+    "decision": pl.String,
+}
+
+
+def staff_decisions(db: Path) -> pl.DataFrame:
+    """The decisions that change tonight's findings (`decisions.case_decisions`)."""
+    with open_case_store(case_store_location(db)) as store:
+        return case_decisions(store.cases(), store.events())
+
+
+def review_decisions(
+    db: Path, hukou_ids: pl.Series, warehouse_decisions: Callable[[], pl.DataFrame], key: bytes
+) -> pl.DataFrame:
+    """Every clerical-review decision, oldest first, with the candidate's citizen ID
+    (`person_id`) mapped back from its key through tonight's hukou IDs. The warehouse's
+    decisions from before the case store (`warehouse_decisions()`, with `person_id`) are
+    copied in the first time, none lost. `key`: the person keys' HMAC key."""
+    with open_case_store(case_store_location(db)) as store:
+        if store.review_decisions().is_empty():
+            older = warehouse_decisions()
+            if older.height:
+                copied = store.import_reviews(
+                    older.with_columns(
+                        person_key=person_keys(older["person_id"], key)
+                    ).with_columns(pl.col("decided_at").cast(pl.String))
+                )
+                log.info(
+                    "复核决定迁入案件库 review decisions copied into the case store: %d", copied
+                )
+        stored = store.review_decisions()
+    spine = pl.DataFrame({"person_id": hukou_ids.drop_nulls().unique()})
+    spine = spine.with_columns(person_keys(spine["person_id"], key))
+    return (
+        stored.join(spine, on="person_key", how="left")
+        .select(list(_REVIEW_SCHEMA))
+        .cast(_REVIEW_SCHEMA)
+    )
+
+
+def write_night_cases(
+    db: Path,
+    run_id: str,
+    as_of: dt.date,
+    tables: dict[str, pl.DataFrame],
+    linked: dict[str, pl.DataFrame],
+    key: bytes,
+) -> dict[str, pl.DataFrame]:
+    """Move the cases for tonight (one short transaction keyed by run_id; a back-filled
+    night moves none) and return the warehouse's `cases` and `case_events`."""
+    started = time.perf_counter()
+    candidates = night_candidates(tables, key)
+    facts = roster_facts(linked, key)
+    at = dt.datetime.now()
+    with open_case_store(case_store_location(db)) as store:
+        changes = store.write_night(
+            run_id, as_of, lambda cases: night_changes(cases, candidates, facts, run_id, as_of, at)
+        )
+        cases, events, nights = store.cases(), store.events(), store.nights()
+    if changes is not None:
+        log.info(
+            "cases: %d opened, %d changed, %d events",
+            changes.opened.height,
+            changes.updated.height,
+            changes.events.height,
+        )
+    frames = [
+        tables[t]
+        for t in ("deaths_to_deregister", "duplicate_funeral_benefits", "uninsured_eligible")
+        if t in tables
+    ]
+    people = identities([*frames, linked["hukou"]], key)
+    published, log_frame = warehouse_cases(cases, events, nights, people)
+    log.info("案件 cases moved and framed in %.3f s", time.perf_counter() - started)
+    return {"cases": published, "case_events": log_frame}

@@ -1,0 +1,152 @@
+"""The cases as the warehouse publishes them (案件台账): identities mapped back, states
+explained. Pure.
+
+The case store holds person keys only; the night maps them back to citizen ID, name,
+township and village from the night's own frames (the hukou spine and the findings), so
+the restricted warehouse carries whole rows and the analysts' copy its pseudonyms.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pensionlink.cases.keys import person_keys
+from pensionlink.cases.model import CLOSED
+from pensionlink.vocabulary import MONEY
+
+__all__ = ["CASES_COLUMNS", "EVENTS_COLUMNS", "NEXT_STEP", "identities", "warehouse_cases"]
+
+#: 下一步 of each state, for the worklist.
+NEXT_STEP = {
+    ("death", "to_verify"): "核实是否死亡（verify_dead / verify_alive）",
+    ("death", "confirmed"): "书面告知家属并送达告知书（notify）",
+    ("death", "notified"): "异议期内，等待期满",
+    ("death", "objection_passed"): "暂停发放待遇（suspend）",
+    ("death", "suspended"): "办理注销，待参保记录终止",
+    ("recovery", "outstanding"): "追回多领款项（record_recovery）",
+    ("recovery", "partly_recovered"): "继续追回余额（record_recovery）",
+    ("uninsured", "to_contact"): "入户走访动员参保（contacted）",
+    ("uninsured", "contacted"): "跟进参保办理",
+}
+CASES_COLUMNS = (
+    "case_id",
+    "kind",
+    "citizen_id",
+    "name",
+    "township",
+    "village",
+    "state",
+    "opened_run",
+    "last_seen_run",
+    "closed_run",
+    "close_reason",
+    "nights_open",
+    "new_tonight",
+    "next_step",
+    "notice_date",
+    "objection_until",
+    "amount_due",
+    "amount_recovered",
+    "balance",
+    "balance_since",
+    "outcome",
+)
+EVENTS_COLUMNS = (
+    "case_id",
+    "at",
+    "by",
+    "role",
+    "action",
+    "from_state",
+    "to_state",
+    "note",
+    "amount",
+    "outcome",
+)
+_ID = {"citizen_id": pl.String, "name": pl.String, "township": pl.String, "village": pl.String}
+
+
+def identities(frames: list[pl.DataFrame], key: bytes) -> pl.DataFrame:
+    """person_key → citizen ID, name, township, village, from the frames that carry them
+    (earlier frames win)."""
+    parts = [
+        f.select(
+            *[
+                pl.col(c).cast(t) if c in f.columns else pl.lit(None, t).alias(c)
+                for c, t in _ID.items()
+            ]
+        )
+        for f in frames
+        if "citizen_id" in f.columns
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"person_key": pl.String, **_ID})
+    people = pl.concat(parts).filter(pl.col("citizen_id").is_not_null())
+    people = people.unique("citizen_id", keep="first", maintain_order=True)
+    return people.with_columns(person_keys(people["citizen_id"], key))
+
+
+def _money(fen: pl.Expr) -> pl.Expr:
+    """Whole fen → DECIMAL(12,2) yuan, exactly (through the digits, never a float)."""
+    text = pl.concat_str(
+        (fen // 100).cast(pl.String), pl.lit("."), (fen % 100).cast(pl.String).str.zfill(2)
+    )
+    return text.cast(MONEY)
+
+
+def warehouse_cases(
+    cases: pl.DataFrame, events: pl.DataFrame, nights: pl.DataFrame, people: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The warehouse's `cases` and `case_events` (without run_id): `new_tonight` is a case
+    opened on the newest night that moved cases (so a re-run of it still says so)."""
+    moved = nights.filter(pl.col("moved") == 1).select("as_of").unique()
+    latest = moved["as_of"].max()  # the newest night that moved cases (a re-run included)
+    opened_nights = (
+        cases.select("case_id", "opened_on", "closed_on", "last_seen_on")
+        .join(moved, how="cross")
+        .filter(
+            (pl.col("as_of") >= pl.col("opened_on"))
+            & (pl.col("as_of") <= pl.coalesce("closed_on", pl.col("as_of")))
+        )
+        .group_by("case_id")
+        .agg(nights_open=pl.len().cast(pl.Int32))
+    )
+    step = pl.concat_str("kind", pl.lit(":"), "state").replace_strict(
+        {f"{k}:{st}": text for (k, st), text in NEXT_STEP.items()},
+        default=None,
+        return_dtype=pl.String,
+    )
+    out = (
+        cases.join(people, on="person_key", how="left")
+        .join(opened_nights, on="case_id", how="left")
+        .with_columns(
+            nights_open=pl.col("nights_open").fill_null(0),
+            new_tonight=(pl.col("opened_on") == latest).fill_null(False),
+            next_step=pl.when(pl.col("state") == CLOSED).then(None).otherwise(step),
+            notice_date=pl.col("notice_date").str.to_date(),
+            objection_until=pl.col("objection_until").str.to_date(),
+            balance_since=pl.col("balance_since").str.to_date(),
+            amount_due=_money(pl.col("amount_due_fen")),
+            amount_recovered=pl.when(pl.col("kind") == "recovery").then(
+                _money(pl.col("amount_recovered_fen"))
+            ),
+            balance=pl.when(pl.col("kind") == "recovery").then(
+                _money(pl.col("amount_due_fen") - pl.col("amount_recovered_fen"))
+            ),
+        )
+        .select(CASES_COLUMNS)
+        .sort("case_id")
+    )
+    log = events.select(
+        "case_id",
+        at=pl.col("at").str.to_datetime(),
+        by="by_name",
+        role="role",
+        action="action",
+        from_state="from_state",
+        to_state="to_state",
+        note="note",
+        amount=_money(pl.col("amount_fen")),
+        outcome="outcome",
+    )
+    return out, log
