@@ -67,8 +67,9 @@ _ID = {"citizen_id": pl.String, "name": pl.String, "township": pl.String, "villa
 
 
 def identities(frames: list[pl.DataFrame], key: bytes) -> pl.DataFrame:
-    """person_key → citizen ID, name, township, village, from the frames that carry them
-    (earlier frames win)."""
+    """person_key → citizen ID, name, township, village, from the frames that carry them:
+    each field from the first frame that has it for the person (a funeral finding carries
+    no township, so the hukou's fills it: a case with no township reaches no clerk)."""
     parts = [
         f.select(
             *[
@@ -82,7 +83,9 @@ def identities(frames: list[pl.DataFrame], key: bytes) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema={"person_key": pl.String, **_ID})
     people = pl.concat(parts).filter(pl.col("citizen_id").is_not_null())
-    people = people.unique("citizen_id", keep="first", maintain_order=True)
+    people = people.group_by("citizen_id", maintain_order=True).agg(
+        pl.col(c).drop_nulls().first() for c in _ID if c != "citizen_id"
+    )
     return people.with_columns(person_keys(people["citizen_id"], key))
 
 

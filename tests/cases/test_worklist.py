@@ -78,3 +78,16 @@ def test_cases_as_published():
     assert rows["D000001"]["balance"] is None
     assert [r["new_tonight"] for r in out.to_dicts()] == [False, False, False]
     assert events.is_empty()
+
+
+def test_a_funeral_finding_takes_its_township_from_the_hukou():
+    """The funeral finding carries a name but no township; the hukou's fills it, so the
+    recovery case reaches the township's worklist."""
+    funeral = pl.DataFrame({"citizen_id": [CID], "name": ["金某"]})
+    hukou = pl.DataFrame(
+        {"citizen_id": [CID], "name": ["金某某"], "township": ["三合镇"], "village": ["龙渊村"]}
+    )
+    people = identities([funeral, hukou], KEY)
+    assert people.select("name", "township", "village").row(0) == ("金某", "三合镇", "龙渊村")
+    assert people["person_key"][0] == person_keys(pl.Series([CID]), KEY)[0]
+    assert people.height == 1
