@@ -17,7 +17,12 @@ import polars as pl
 import typer
 
 from pensionlink.cases.machine import Refused, Request, step
-from pensionlink.cases.store import CaseStoreBusy, case_store_location, open_case_store
+from pensionlink.cases.store import (
+    CaseStoreBusy,
+    CaseStoreUnreachable,
+    case_store_location,
+    open_case_store,
+)
 from pensionlink.connectors.citizen_id import mask_citizen_id
 
 __all__ = ["act", "cases_app", "list_cases", "record_action", "with_case_store_trail"]
@@ -82,12 +87,21 @@ def with_case_store_trail(trail: pl.DataFrame, db: Path, since: dt.date | None) 
     return both.unique(maintain_order=True).sort("happened_at", maintain_order=True)
 
 
-def record_action(db: Path, case_id: str, request: Request, on: dt.date | None = None) -> dict:
+def record_action(
+    db: Path,
+    case_id: str,
+    request: Request,
+    on: dt.date | None = None,
+    policy: Path | None = None,
+) -> dict:
     """Record `request` on the case; the case's new values. `Refused`/`LookupError` with
     one line when it is not recorded."""
-    from pensionlink.settings import load_policy
+    from pensionlink.settings import PolicyError, load_policy
 
-    days = load_policy(on or dt.date.today()).objection_window_days
+    try:
+        days = load_policy(on or dt.date.today(), policy).objection_window_days
+    except PolicyError as exc:
+        raise Refused(str(exc)) from None
     with open_case_store(case_store_location(db)) as store:
         new, _event = store.act(case_id, lambda case: step(case, request, days))
     return new
@@ -180,6 +194,9 @@ def act(
         str | None, typer.Option(help="同意参保|拒绝参保|外出务工|已在外地参保")
     ] = None,
     on: Annotated[str | None, typer.Option(help="the day it happened (YYYY-MM-DD; today)")] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="policy TOML (the objection window); default: bundled")
+    ] = None,
     db: DB = Path("data/pensionlink.duckdb"),
 ) -> None:
     """Record an action on a case (every action is an event, never changed)."""
@@ -189,7 +206,9 @@ def act(
         raise _fail(f"--on: 日期格式应为 YYYY-MM-DD expected a date, not {on!r}", 2) from None
     request = Request(action, by, role, note, amount, outcome, day)
     try:
-        new = record_action(db, case_id, request, day)
+        new = record_action(db, case_id, request, day, policy)
     except (Refused, LookupError, CaseStoreBusy) as exc:
         raise _fail(str(exc)) from None
+    except CaseStoreUnreachable as exc:
+        raise _fail(f"案件库无法连接 case store unreachable: {exc}") from None
     typer.echo(f"已记录 recorded: {case_id} {action} by {by.strip()} → {new['state']}")

@@ -85,6 +85,19 @@ def allowed_actions(kind: str, state: str) -> list[str]:
     return [a for (k, a), (starts, _) in ACTIONS.items() if k == kind and state in starts]
 
 
+def _check_day(case: dict, on: dt.date, today: dt.date) -> None:
+    """The day an action happened lies between the night the case opened and today: a
+    backdated notice would shorten the family's objection window (异议期)."""
+    if on > today:
+        raise Refused(f"--on: 日期 {on} 晚于今天 {today} the day cannot be in the future")
+    opened = case.get("opened_on")
+    if opened and on < dt.date.fromisoformat(opened):
+        raise Refused(
+            f"--on: 日期 {on} 早于案件立案之日 {opened} the day cannot precede the night "
+            f"the case opened"
+        )
+
+
 def step(
     case: dict, request: Request, objection_days: int, at: dt.datetime | None = None
 ) -> tuple[dict, dict]:
@@ -93,6 +106,7 @@ def step(
     at = at or dt.datetime.now()
     on = request.on or at.date()
     kind, state, action = case["kind"], case["state"], request.action
+    _check_day(case, on, at.date())
     by = (request.by or "").strip()
     if not by:
         raise Refused("--by: 请填写经办人姓名 expected who acts (not empty)")

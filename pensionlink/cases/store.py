@@ -77,6 +77,10 @@ class CaseStoreBusy(RuntimeError):
     """Another writer held the store longer than the busy timeout."""
 
 
+class CaseStoreUnreachable(RuntimeError):
+    """The store cannot be opened (the message names where, never a password)."""
+
+
 @dataclass(frozen=True)
 class Statement:
     """One SQL statement with `?` placeholders and its parameters (or rows, for many)."""
@@ -304,8 +308,11 @@ class _SQLite:
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise CaseStoreUnreachable(f"{path}: {type(exc).__name__}") from None
         self.con.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
         self.con.execute("PRAGMA journal_mode = WAL")
         self.con.execute("PRAGMA synchronous = FULL")
@@ -348,7 +355,11 @@ class _Postgres:
         import psycopg  # only when a PostgreSQL store is configured
 
         self.psycopg = psycopg
-        self.con = psycopg.connect(url, autocommit=True)
+        try:
+            self.con = psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError:
+            where = url.rsplit("@", 1)[-1]  # host/database only: never the password
+            raise CaseStoreUnreachable(f"PostgreSQL {where}") from None
         self.con.execute(f"SET lock_timeout = '{BUSY_SECONDS}s'")
 
     def execute(self, st: Statement) -> list[tuple]:

@@ -33,6 +33,7 @@ NEW_COLUMNS = {
     "person_key": "人员代码（公民身份号码的加密散列，各晚不变，可跨批次追踪同一人）",
     "citizen_id_masked": "公民身份号码（脱敏：前6位后4位）",
     "pension_key": "个人编号代码（加密散列）",
+    "by": "经办人代码（加密散列）",
 }
 DROPPED = ("citizen_id", "pension_no", "birth_date", "extracts")
 
@@ -88,6 +89,15 @@ def deidentify(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
     return out.select(*keys, *rest)
 
 
+def deidentify_case_events(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """Staff actions for analysts: who acted as a staff pseudonym, and no free-text note
+    (a clerk's note may name a relative or carry a phone number)."""
+    out = frame.drop("note", strict=False)
+    if "by" in out.columns:
+        out = out.with_columns(by=_pseudonyms(out["by"], key, b"staff\x00"))
+    return out
+
+
 def publish_analyst_database(db: Path, key: str | None = None) -> Path:
     """Rebuild the analysts' file from the restricted database and put it in place atomically."""
     key = database_key() if key is None else key
@@ -95,6 +105,9 @@ def publish_analyst_database(db: Path, key: str | None = None) -> Path:
     with open_warehouse(Path(db), read_only=True) as warehouse:
         tables, comments = warehouse.export(ANALYST_TABLES)
     analyst_tables = {table: deidentify(frame, hmac_key) for table, frame in tables.items()}
+    if "case_events" in analyst_tables:
+        events = deidentify_case_events(analyst_tables["case_events"], hmac_key)
+        analyst_tables["case_events"] = events
     analyst_comments = {
         table: {
             "": (comments.get((table, "")) or "") + "（分析库：已去标识化）",

@@ -31,9 +31,9 @@ def do(c: dict, action: str, **kw) -> tuple[dict, dict]:
 def test_death_path_from_review_to_suspended():
     c, e = do(case("death", "to_verify"), "verify_dead")
     assert (c["state"], e["from_state"], e["to_state"]) == ("confirmed", "to_verify", "confirmed")
-    c, e = do(c, "notify", on=dt.date(2026, 12, 2))
+    c, e = do(c, "notify", on=dt.date(2026, 11, 30))
     assert c["state"] == "notified"
-    assert (c["notice_date"], c["objection_until"]) == ("2026-12-02", "2026-12-17")
+    assert (c["notice_date"], c["objection_until"]) == ("2026-11-30", "2026-12-15")
     with pytest.raises(Refused, match="objection_passed"):  # money stops only after the window
         do(c, "suspend")
     c, _ = do({**c, "state": "objection_passed"}, "suspend")
@@ -123,3 +123,14 @@ def test_contacted_outcomes():
 def test_allowed_actions():
     assert allowed_actions("death", "confirmed") == ["verify_alive", "notify"]
     assert allowed_actions("death", "closed") == []
+
+
+def test_a_notice_cannot_be_backdated_or_dated_ahead():
+    """A notice dated before the case opened would shorten the family's objection window."""
+    c = case("death", "confirmed", opened_on="2026-11-28")
+    with pytest.raises(Refused, match="早于案件立案之日 2026-11-28"):
+        do(c, "notify", on=dt.date(2026, 1, 1))
+    with pytest.raises(Refused, match="晚于今天"):
+        do(c, "notify", on=dt.date(2026, 12, 2))
+    n, _ = do(c, "notify", on=dt.date(2026, 11, 28))
+    assert n["objection_until"] == "2026-12-13"

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from pensionlink.cases.store import CASE_STORE_ENV, case_store_location, open_case_store
 from pensionlink.cases_cli import list_cases
 from pensionlink.cli import app
-from pensionlink.settings import Settings, load_policy
+from pensionlink.settings import BUNDLED_POLICY, Settings, load_policy
 from pensionlink.warehouse.store import connect_database
 
 pytestmark = pytest.mark.slow
@@ -32,6 +32,17 @@ N1, N2, N3 = dt.date(2026, 11, 28), dt.date(2026, 11, 29), dt.date(2026, 11, 30)
 
 def run(night: Path, db: Path, as_of: dt.date) -> None:
     run_night(Settings(extracts=night, db=db, as_of=as_of, policy=load_policy(as_of)))
+
+
+def short_window(folder: Path) -> Path:
+    """The bundled policy with an objection window of 0 days from 2026-01-01."""
+    text = BUNDLED_POLICY.read_text(encoding="utf-8")
+    line = "values = [{ from = 2021-01-01, value = 15 }]"
+    at = text.index(line, text.index("[objection_window_days]"))
+    edited = "values = [{ from = 2021-01-01, value = 15 }, { from = 2026-01-01, value = 0 }]"
+    path = folder / "short-window.toml"
+    path.write_text(text[:at] + edited + text[at + len(line) :], encoding="utf-8")
+    return path
 
 
 def act(db: Path, *args: str) -> str:
@@ -111,7 +122,13 @@ def test_three_nights(tmp_path: Path, backend: str):
     assert alive[1] not in listed.output
 
     act(db, alive[0], "verify_alive", "--by", "王经办", "--note", "本人到村委会")
-    act(db, notified[0], "notify", "--by", "王经办", "--on", "2026-11-01")
+    # The notice is dated the night the case opened (an earlier date is refused: it would
+    # shorten the family's window); a policy with a 0-day window lets night 2 pass it.
+    early = ["cases", "act", notified[0], "notify", "--by", "王经办", "--on", "2026-11-01"]
+    backdated = CliRunner().invoke(app, [*early, "--db", str(db)])
+    assert backdated.exit_code != 0 and "早于案件立案之日" in backdated.output
+    window = str(short_window(db.parent))
+    act(db, notified[0], "notify", "--by", "王经办", "--on", N1.isoformat(), "--policy", window)
     act(
         db,
         elsewhere[0],
@@ -229,4 +246,8 @@ def test_three_nights(tmp_path: Path, backend: str):
         columns = [c[0] for c in con.execute("DESCRIBE cases").fetchall()]
         assert "person_key" in columns and "citizen_id" not in columns and "name" in columns
         assert con.execute("SELECT count(*) FROM case_events").fetchone()[0] > 0
+        events = [c[0] for c in con.execute("DESCRIBE case_events").fetchall()]
+        assert "note" not in events  # a clerk's free text may name a relative
+        staff = {r[0] for r in con.execute('SELECT DISTINCT "by" FROM case_events').fetchall()}
+        assert "王经办" not in staff and all(len(b) == 16 for b in staff)
     shutil.rmtree(night)
