@@ -6,11 +6,16 @@ the cases opened, kept, moved and closed out. Pure (polars frames in and out, no
 - An open case whose finding is still there is kept (`last_seen_run`); no event.
 - An open case whose finding is gone closes by the data: a death whose roster record is
   终止 'deregistered', an uninsured person now on a roster 'enrolled', otherwise
-  'evidence_gone' (依据消失). A recovery stays open until it is recovered or written off.
+  'evidence_gone' (依据消失). A recovery stays open until it is recovered or written off
+  (or its death no longer stands, below).
 - System steps: a death the rules no longer confirm goes back to `to_verify` (unless
-  staff verified it dead: then the finding is confirmed); a notified death whose
-  objection window (异议期) has passed moves to `objection_passed`; from then its amount
-  to recover opens a recovery case.
+  staff verified it dead on this very evidence: then the finding is confirmed); a notified
+  death whose objection window (异议期) has passed moves to `objection_passed`; from then
+  its amount to recover opens a recovery case. A case being verified (`to_verify`) takes
+  tonight's fingerprint, so a staff decision is keyed by the evidence staff saw.
+- A recovery of a death's overpayment closes 'death_not_confirmed' when its death no
+  longer stands: verified alive, back to be verified, or closed 依据消失 (a death closed
+  'deregistered' stands). Nothing is asked of a family whose death was not confirmed.
 - A finding that comes back after its case closed opens a new case, except where staff
   decided it: the same evidence (fingerprint of sources and dates) never reopens a death
   verified alive (`verify_alive`) or a person covered elsewhere; new evidence opens a new
@@ -51,6 +56,8 @@ FACT_SCHEMA = {"person_key": pl.String, "deregistered": pl.Boolean, "enrolled": 
 HELD_BY = ("alive", "covered_elsewhere", "recovered", "written_off")
 _AFTER_WINDOW = ("objection_passed", "suspended")
 _BEFORE_SUSPENSION = ("confirmed", "notified", "objection_passed")
+#: The recovery of a death's overpayment (opened once its objection window passed).
+OVERPAID = "overpaid"
 
 
 def _event(
@@ -103,9 +110,9 @@ def night_changes(
     changed: dict[str, dict] = {}
     events: list[dict] = []
 
-    def move(case: dict, action: str, state: str, **values) -> None:
+    def move(case: dict, action: str, state: str, note: str | None = None, **values) -> None:
         new = {**changed.get(case["case_id"], case), **values, "state": state}
-        events.append(_event(case["case_id"], action, case["state"], state, run_id, stamp))
+        events.append(_event(case["case_id"], action, case["state"], state, run_id, stamp, note))
         changed[case["case_id"]] = new
         open_cases[(case["kind"], case["basis"], case["person_key"])] = new
 
@@ -134,25 +141,29 @@ def night_changes(
             and death
             and death["state"] in _AFTER_WINDOW
         ):
-            wanted[("recovery", "overpaid", person)] = {
+            wanted[("recovery", OVERPAID, person)] = {
                 **cand,
                 "kind": "recovery",
-                "basis": "overpaid",
+                "basis": OVERPAID,
                 "state": "outstanding",
                 "amount_due_fen": cand["to_recover_fen"],
             }
     # Kept, or closed by the data.
     for key, case in list(open_cases.items()):
         if key in wanted:
-            if case["last_seen_run"] != run_id:
+            fingerprint = case["fingerprint"]
+            if case["state"] == "to_verify":  # staff verify what tonight's findings show
+                fingerprint = wanted[key]["fingerprint"]
+            if case["last_seen_run"] != run_id or case["fingerprint"] != fingerprint:
                 changed[case["case_id"]] = {
                     **changed.get(case["case_id"], case),
                     "last_seen_run": run_id,
                     "last_seen_on": day,
+                    "fingerprint": fingerprint,
                 }
             continue
         if case["kind"] == "recovery":
-            continue  # money owed does not vanish with tonight's data
+            continue  # money owed does not vanish with tonight's data (but see below)
         f = fact.get(case["person_key"], {})
         if case["kind"] == "death" and f.get("deregistered"):
             reason = "deregistered"
@@ -162,6 +173,33 @@ def night_changes(
             reason = "evidence_gone"
         move(
             case, f"closed_{reason}", CLOSED, closed_run=run_id, closed_on=day, close_reason=reason
+        )
+    # A death's overpayment is not asked for once the death no longer stands.
+    now = [changed.get(c["case_id"], c) for c in rows]
+    for case in now:
+        if case["kind"] != "recovery" or case["basis"] != OVERPAID or case["state"] == CLOSED:
+            continue
+        death = _death_of(case, now)
+        if death is None or death["state"] in _AFTER_WINDOW:
+            continue
+        if death["state"] == CLOSED and death["close_reason"] == "deregistered":
+            continue
+        why = death["close_reason"] if death["state"] == CLOSED else death["state"]
+        note = f"死亡案件 {death['case_id']}（{why}）未认定死亡，不再追回 death not confirmed"
+        if case["amount_recovered_fen"]:
+            note += (
+                f"；已追回 {case['amount_recovered_fen'] / 100:.2f} 元须退还 "
+                f"the amount recovered is to be refunded"
+            )
+        reason = "death_not_confirmed"
+        move(
+            case,
+            f"closed_{reason}",
+            CLOSED,
+            note,
+            closed_run=run_id,
+            closed_on=day,
+            close_reason=reason,
         )
     # Opened.
     opened: list[dict] = []
@@ -213,3 +251,16 @@ def night_changes(
         updated=pl.DataFrame(list(changed.values()), schema=CASE_SCHEMA),
         events=pl.DataFrame(events, schema=EVENT_SCHEMA),
     )
+
+
+def _death_of(recovery: dict, cases: list[dict]) -> dict | None:
+    """The death case a recovery of its overpayment was opened for: the person's latest
+    death case opened on or before the recovery."""
+    deaths = [
+        c
+        for c in cases
+        if c["kind"] == "death"
+        and c["person_key"] == recovery["person_key"]
+        and c["opened_on"] <= recovery["opened_on"]
+    ]
+    return max(deaths, key=lambda c: c["number"], default=None)

@@ -28,7 +28,10 @@ __all__ = [
 #: (kind, action) → (states it may start from, state it leads to); CLOSED closes the case.
 ACTIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
     ("death", "verify_dead"): (("to_verify",), "confirmed"),
-    ("death", "verify_alive"): (("to_verify", "confirmed", "notified", "objection_passed"), CLOSED),
+    ("death", "verify_alive"): (
+        ("to_verify", "confirmed", "notified", "objection_passed", "suspended"),
+        CLOSED,
+    ),
     ("death", "notify"): (("confirmed",), "notified"),
     ("death", "suspend"): (("objection_passed",), "suspended"),
     ("recovery", "record_recovery"): (("outstanding", "partly_recovered"), "partly_recovered"),

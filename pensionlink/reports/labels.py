@@ -79,6 +79,7 @@ CLOSE_REASON = {
     "covered_elsewhere": "已在外地参保",
     "recovered": "已追回",
     "written_off": "已核销",
+    "death_not_confirmed": "死亡未认定，不再追回",
 }
 CASE_ACTION = {
     "opened": "立案",
@@ -92,6 +93,7 @@ CASE_ACTION = {
     "apply_advance": "申请缴费垫付",
     "objection_passed": "异议期满",
     "confirmed_by_data": "数据确认死亡",
+    "back_to_verify": "数据冲突，退回核实",
     "closed_alive": "办结：核实在世",
     "closed_deregistered": "办结：已注销",
     "closed_evidence_gone": "办结：依据消失",
@@ -99,4 +101,5 @@ CASE_ACTION = {
     "closed_covered_elsewhere": "办结：已在外地参保",
     "closed_recovered": "办结：已追回",
     "closed_written_off": "办结：已核销",
+    "closed_death_not_confirmed": "办结：死亡未认定，不再追回",
 }

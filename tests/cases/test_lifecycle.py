@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pensionlink.cases.lifecycle import CANDIDATE_SCHEMA, FACT_SCHEMA, night_changes
 from pensionlink.cases.machine import Request, step
 from pensionlink.cases.model import CASE_SCHEMA
+from pensionlink.reports.labels import CASE_ACTION, CLOSE_REASON
 
 AT = dt.datetime(2026, 12, 1, 2, 0)
 
@@ -154,6 +155,64 @@ def test_objection_window_then_recovery():
     s.night("r4", dt.date(2026, 11, 18), [], facts(p1="dereg"))
     assert s.state("D000001") == ("closed", "deregistered")
     assert s.state("R000001") == ("outstanding", None)  # money owed does not vanish
+
+
+def passed_window(s: Store) -> None:
+    """p1's death D000001 past its objection window, its overpayment R000001 owed."""
+    s.night("r1", D1, [cand("death", "p1", to_recover=60000)])
+    s.act("D000001", "notify", on=D1)
+    s.night("r2", dt.date(2026, 11, 17), [cand("death", "p1", to_recover=60000)])
+    assert s.state("D000001") == ("objection_passed", None)
+    assert s.state("R000001") == ("outstanding", None)
+
+
+def test_verify_alive_after_suspension_closes_the_death_and_its_recovery():
+    s = Store()
+    passed_window(s)
+    s.act("D000001", "suspend")
+    s.act("D000001", "verify_alive", note="本人到场提出异议")
+    assert s.state("D000001") == ("closed", "alive")
+    night = s.night("r3", dt.date(2026, 11, 18), [cand("death", "p1", to_recover=60000)])
+    assert s.state("R000001") == ("closed", "death_not_confirmed")
+    assert night.opened.is_empty()  # the same evidence stays verified alive
+    [event] = night.events.to_dicts()
+    assert (event["case_id"], event["action"], event["by_name"]) == (
+        "R000001",
+        "closed_death_not_confirmed",
+        "system",
+    )
+    assert "D000001" in event["note"]
+    assert s.night("r3", dt.date(2026, 11, 18), [cand("death", "p1")]).events.is_empty()
+
+
+def test_back_to_verify_or_evidence_gone_closes_the_recovery():
+    s = Store()
+    passed_window(s)
+    s.act("R000001", "record_recovery", role="finance", amount="100")
+    night = s.night(
+        "r3", dt.date(2026, 11, 18), [cand("death", "p1", fp="later visit", state="to_verify")]
+    )
+    assert s.state("D000001") == ("to_verify", None)
+    assert s.state("R000001") == ("closed", "death_not_confirmed")
+    assert night.events["action"].to_list() == ["back_to_verify", "closed_death_not_confirmed"]
+    assert "100.00" in night.events["note"][1]  # what was recovered is to be refunded
+    gone = Store()
+    passed_window(gone)
+    gone.night("r3", dt.date(2026, 11, 18), [])
+    assert gone.state("D000001") == ("closed", "evidence_gone")
+    assert gone.state("R000001") == ("closed", "death_not_confirmed")
+    assert {e["action"] for e in s.events + gone.events} <= set(CASE_ACTION)  # staff words
+    assert set(gone.cases["close_reason"].drop_nulls()) <= set(CLOSE_REASON)
+
+
+def test_a_case_being_verified_follows_the_evidence():
+    s = Store()
+    s.night("r1", D1, [cand("death", "p1", fp="a", state="to_verify")])
+    s.night("r2", D2, [cand("death", "p1", fp="b", state="to_verify")])
+    assert s.cases["fingerprint"].to_list() == ["b"]
+    s.act("D000001", "verify_dead")
+    s.night("r3", D3, [cand("death", "p1", fp="c")])
+    assert s.cases["fingerprint"].to_list() == ["b"]  # confirmed: kept on what staff saw
 
 
 def test_a_conflict_sends_a_confirmed_death_back_to_be_verified():

@@ -41,7 +41,9 @@ def test_death_path_from_review_to_suspended():
     assert e["by_name"] == "李经办" and e["role"] == "clerk"
 
 
-@pytest.mark.parametrize("state", ["to_verify", "confirmed", "notified", "objection_passed"])
+@pytest.mark.parametrize(
+    "state", ["to_verify", "confirmed", "notified", "objection_passed", "suspended"]
+)
 def test_verify_alive_closes_a_death_from_every_open_state(state):
     c, e = do(case("death", state), "verify_alive", note="本人到场")
     assert (c["state"], c["close_reason"], c["closed_on"]) == ("closed", "alive", "2026-12-01")
@@ -51,7 +53,7 @@ def test_verify_alive_closes_a_death_from_every_open_state(state):
 @pytest.mark.parametrize(
     ("kind", "state", "action", "words"),
     [
-        ("death", "suspended", "verify_alive", "not allowed in state suspended"),
+        ("death", "suspended", "notify", "not allowed in state suspended"),
         ("death", "to_verify", "notify", "not allowed in state to_verify"),
         ("death", "closed", "verify_dead", "not allowed in state closed"),
         ("death", "confirmed", "record_recovery", "no action 'record_recovery'"),
