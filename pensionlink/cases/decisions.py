@@ -3,7 +3,8 @@
 - `verify_alive` (核实在世): that death, on the same evidence, is neither confirmed nor
   listed; the reporting agencies' error is listed in `agency_disagreements` (kind
   `death_reported_verified_alive`) so it is corrected at the source.
-- `verify_dead` (核实死亡): a death listed for review is confirmed.
+- `verify_dead` (核实死亡): a death listed for review is confirmed, on the same evidence
+  (fingerprint) only: a later visit or another death date is decided afresh by the rules.
 - `contacted` 已在外地参保: the person leaves `uninsured_eligible` and is counted in
   `coverage_by_area.covered_elsewhere` (the rate is unchanged: the one rule).
 """
@@ -31,18 +32,25 @@ _AGENCY = {
 
 def case_decisions(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     """The decisions that change findings: ('alive', fingerprint) of deaths closed alive,
-    ('dead', None) of open deaths a person verified dead, ('covered_elsewhere', None)."""
+    ('dead', fingerprint) of open deaths staff verified dead (and no conflict sent back
+    since), ('covered_elsewhere', None). `events` in the order they happened."""
     alive = cases.filter(
         (pl.col("kind") == "death")
         & (pl.col("state") == CLOSED)
         & (pl.col("close_reason") == "alive")
     ).select("person_key", decision=pl.lit("alive"), fingerprint="fingerprint")
-    verified = events.filter(pl.col("action") == "verify_dead").select("case_id").unique()
+    # verified dead, and not sent back to be verified since (the store lists in order)
+    last = (
+        events.filter(pl.col("action").is_in(["verify_dead", "back_to_verify"]))
+        .group_by("case_id", maintain_order=True)
+        .agg(pl.col("action").last())
+        .filter(pl.col("action") == "verify_dead")
+    )
     dead = cases.filter(
         (pl.col("kind") == "death")
         & (pl.col("state") != CLOSED)
-        & pl.col("case_id").is_in(verified["case_id"].implode())
-    ).select("person_key", decision=pl.lit("dead"), fingerprint=pl.lit(None, pl.String))
+        & pl.col("case_id").is_in(last["case_id"].implode())
+    ).select("person_key", decision=pl.lit("dead"), fingerprint="fingerprint")
     covered = cases.filter(
         (pl.col("kind") == "uninsured") & (pl.col("close_reason") == "covered_elsewhere")
     ).select(
@@ -58,7 +66,7 @@ def apply_case_decisions(
     out = dict(tables)
     decisions = decisions.cast(DECISION_SCHEMA)
     alive = decisions.filter(pl.col("decision") == "alive").select("person_key", "fingerprint")
-    dead = decisions.filter(pl.col("decision") == "dead")["person_key"]
+    dead = decisions.filter(pl.col("decision") == "dead").select("person_key", "fingerprint")
     covered = decisions.filter(pl.col("decision") == "covered_elsewhere")["person_key"]
     deaths = out.get("deaths_to_deregister")
     if deaths is not None:
@@ -72,13 +80,15 @@ def apply_case_decisions(
             how="semi",
         )
         keyed = keyed.join(held.select("_key", "_fp"), on=["_key", "_fp"], how="anti")
+        verified = pl.concat_str("_key", "_fp", separator="|").is_in(
+            dead.select(pl.concat_str("person_key", "fingerprint", separator="|"))
+            .to_series()
+            .drop_nulls()
+            .implode()
+        )
         keyed = keyed.with_columns(
-            decision=pl.when(pl.col("_key").is_in(dead.implode()))
-            .then(pl.lit("confirmed"))
-            .otherwise("decision"),
-            reason=pl.when(pl.col("_key").is_in(dead.implode()))
-            .then(pl.lit(None, pl.String))
-            .otherwise("reason"),
+            decision=pl.when(verified).then(pl.lit("confirmed")).otherwise("decision"),
+            reason=pl.when(verified).then(pl.lit(None, pl.String)).otherwise("reason"),
         )
         out["deaths_to_deregister"] = keyed.drop("_key", "_fp")
         disagreements = out.get("agency_disagreements")

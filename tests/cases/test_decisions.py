@@ -8,7 +8,7 @@ import polars as pl
 from pensionlink.findings.agency_disagreements import SCHEMA as DISAGREEMENT_SCHEMA
 
 from pensionlink.cases.candidates import death_fingerprint
-from pensionlink.cases.decisions import VERIFIED_ALIVE, apply_case_decisions
+from pensionlink.cases.decisions import VERIFIED_ALIVE, apply_case_decisions, case_decisions
 from pensionlink.cases.keys import person_keys
 
 KEY = b"a-test-key-for-pseudonyms-0001"
@@ -50,7 +50,7 @@ def test_verified_alive_leaves_the_list_and_is_put_to_the_agency():
             "deaths_to_deregister": d,
             "agency_disagreements": pl.DataFrame(schema=DISAGREEMENT_SCHEMA),
         },
-        decisions((key_of(A), "alive", fingerprint(d, A)), (key_of(B), "dead", None)),
+        decisions((key_of(A), "alive", fingerprint(d, A)), (key_of(B), "dead", fingerprint(d, B))),
         KEY,
     )
     listed = out["deaths_to_deregister"]
@@ -114,3 +114,40 @@ def test_no_decisions_change_nothing():
     d = deaths()
     out = apply_case_decisions({"deaths_to_deregister": d}, decisions(), KEY)
     assert out["deaths_to_deregister"].equals(d)
+
+
+def test_verified_dead_is_decided_afresh_on_other_evidence():
+    d = deaths()
+    verified = decisions((key_of(A), "dead", fingerprint(d, A)))
+    same = apply_case_decisions({"deaths_to_deregister": d}, verified, KEY)
+    assert same["deaths_to_deregister"]["decision"].to_list() == ["confirmed", "review"]
+    is_a = pl.col("citizen_id") == A
+    visit = d.with_columns(  # a later medical visit came in
+        evidence=pl.when(is_a).then(pl.lit(["hukou", "medical_enrollment"])).otherwise("evidence")
+    )
+    date = d.with_columns(  # another death date
+        death_date=pl.when(is_a).then(pl.lit(dt.date(2026, 10, 20))).otherwise("death_date")
+    )
+    for later in (visit, date):
+        out = apply_case_decisions({"deaths_to_deregister": later}, verified, KEY)
+        rows = out["deaths_to_deregister"].select("citizen_id", "decision", "reason").rows()
+        assert rows[0] == (A, "review", "仅公安户籍一个来源报告死亡")
+
+
+def test_a_dead_decision_is_the_evidence_verified_and_lapses_when_sent_back():
+    case_schema = {"case_id": pl.String, "kind": pl.String, "state": pl.String}
+    cases = pl.DataFrame(
+        [
+            ("D000001", "death", "confirmed", "k1", "fpA", None),
+            ("D000002", "death", "to_verify", "k2", "fpB", None),
+        ],
+        schema=[*case_schema, "person_key", "fingerprint", "close_reason"],
+        orient="row",
+    )
+    events = pl.DataFrame(
+        {
+            "case_id": ["D000001", "D000002", "D000002"],
+            "action": ["verify_dead", "verify_dead", "back_to_verify"],
+        }
+    )
+    assert case_decisions(cases, events).rows() == [("k1", "dead", "fpA")]
