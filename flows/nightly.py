@@ -24,7 +24,12 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from pensionlink.cases.decisions import apply_case_decisions
-from pensionlink.cases.night import review_decisions, staff_decisions, write_night_cases
+from pensionlink.cases.night import (
+    decisions_mark,
+    review_decisions,
+    staff_decisions,
+    write_night_cases,
+)
 from pensionlink.failures import PERMANENT_ERRNOS, errno_of, error_text, note_stage
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
 from pensionlink.settings import Policy, Settings, load_policy
@@ -253,6 +258,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
         )
         current[0] = "link"
         decisions = reviewer_decisions(settings.db, night.frames["hukou"]["citizen_id"])
+        mark = decisions_mark(settings.db)  # actions after it are held tonight
         staff = staff_decisions(settings.db)  # verify_alive, verify_dead, 已在外地参保
         linked, links, queue = timed(
             "link", "人员比对 linking records", link, night.frames, decisions
@@ -278,7 +284,13 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
         )
         current[0] = "cases"  # timed in its own log line (runs.stages keeps its stages)
         tables |= write_night_cases(
-            settings.db, run["run_id"][0], settings.as_of, tables, linked, person_key_secret()
+            settings.db,
+            run["run_id"][0],
+            settings.as_of,
+            tables,
+            linked,
+            person_key_secret(),
+            mark,
         )
         status = timed(
             "publish", "发布 publishing", publish, settings.db, run, tables, night.accepted

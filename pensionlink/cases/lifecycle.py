@@ -93,9 +93,14 @@ def night_changes(
     run_id: str,
     as_of: dt.date,
     at: dt.datetime,
+    hold: frozenset[str] = frozenset(),
 ) -> NightChanges:
     """The night's changes to `cases` (every case so far, `CASE_SCHEMA`) given tonight's
-    `candidates` (`CANDIDATE_SCHEMA`) and `facts` (`FACT_SCHEMA`)."""
+    `candidates` (`CANDIDATE_SCHEMA`) and `facts` (`FACT_SCHEMA`).
+
+    `hold`: cases a person acted on after tonight's decisions were read. Tonight's
+    findings do not know that action, so the night neither moves nor closes them (it only
+    marks them seen); the next night decides with the action applied."""
     day, stamp = as_of.isoformat(), at.isoformat(timespec="microseconds")
     rows = cases.to_dicts()
     open_cases = {(c["kind"], c["basis"], c["person_key"]): c for c in rows if c["state"] != CLOSED}
@@ -119,7 +124,7 @@ def night_changes(
     # System steps on open cases. A death the rules no longer confirm (a conflict came in:
     # a later visit, another date) goes back to be verified before any money stops.
     for key, case in list(open_cases.items()):
-        if case["kind"] != "death":
+        if case["kind"] != "death" or case["case_id"] in hold:
             continue
         tonight = wanted.get(key, {}).get("state")
         if tonight == "to_verify" and case["state"] in _BEFORE_SUSPENSION:
@@ -164,6 +169,8 @@ def night_changes(
             continue
         if case["kind"] == "recovery":
             continue  # money owed does not vanish with tonight's data (but see below)
+        if case["case_id"] in hold:
+            continue  # acted on during the run: the next night decides
         f = fact.get(case["person_key"], {})
         if case["kind"] == "death" and f.get("deregistered"):
             reason = "deregistered"

@@ -23,7 +23,7 @@ from pensionlink.cases.lifecycle import night_changes
 from pensionlink.cases.store import case_store_location, open_case_store
 from pensionlink.cases.worklist import identities, warehouse_cases
 
-__all__ = ["review_decisions", "staff_decisions", "write_night_cases"]
+__all__ = ["decisions_mark", "review_decisions", "staff_decisions", "write_night_cases"]
 
 log = logging.getLogger(__name__)
 _REVIEW_SCHEMA = {
@@ -32,6 +32,14 @@ _REVIEW_SCHEMA = {
     "person_id": pl.String,
     "decision": pl.String,
 }
+
+
+def decisions_mark(db: Path) -> int:
+    """The last event recorded so far (read before the night's decisions): a case with a
+    staff event after it was acted on while the night ran (`night_changes`' `hold`)."""
+    with open_case_store(case_store_location(db)) as store:
+        events = store.events()
+    return int(events["event_id"].max() or 0) if events.height else 0
 
 
 def staff_decisions(db: Path) -> pl.DataFrame:
@@ -76,17 +84,27 @@ def write_night_cases(
     tables: dict[str, pl.DataFrame],
     linked: dict[str, pl.DataFrame],
     key: bytes,
+    mark: int | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Move the cases for tonight (one short transaction keyed by run_id; a back-filled
-    night moves none) and return the warehouse's `cases` and `case_events`."""
+    night moves none) and return the warehouse's `cases` and `case_events`. `mark`
+    (`decisions_mark`, read before the decisions): cases staff acted on after it are held."""
     started = time.perf_counter()
     candidates = night_candidates(tables, key)
     facts = roster_facts(linked, key)
     at = dt.datetime.now()
     with open_case_store(case_store_location(db)) as store:
-        changes = store.write_night(
-            run_id, as_of, lambda cases: night_changes(cases, candidates, facts, run_id, as_of, at)
-        )
+
+        def lifecycle(cases: pl.DataFrame):
+            hold: frozenset[str] = frozenset()
+            if mark is not None:  # read inside the night's transaction: nothing slips by
+                later = store.events().filter(
+                    (pl.col("event_id") > mark) & (pl.col("role") != "system")
+                )
+                hold = frozenset(later["case_id"].to_list())
+            return night_changes(cases, candidates, facts, run_id, as_of, at, hold)
+
+        changes = store.write_night(run_id, as_of, lifecycle)
         cases, events, nights = store.cases(), store.events(), store.nights()
     if changes is not None:
         log.info(

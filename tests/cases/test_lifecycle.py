@@ -52,7 +52,14 @@ class Store:
         self.cases = pl.DataFrame(schema=CASE_SCHEMA)
         self.events: list[dict] = []
 
-    def night(self, run: str, day: dt.date, candidates: list[dict], f: pl.DataFrame | None = None):
+    def night(
+        self,
+        run: str,
+        day: dt.date,
+        candidates: list[dict],
+        f: pl.DataFrame | None = None,
+        hold: frozenset[str] = frozenset(),
+    ):
         changes = night_changes(
             self.cases,
             pl.DataFrame(candidates, schema=CANDIDATE_SCHEMA),
@@ -60,6 +67,7 @@ class Store:
             run,
             day,
             AT,
+            hold,
         )
         rest = self.cases.filter(~pl.col("case_id").is_in(changes.updated["case_id"].implode()))
         self.cases = pl.concat([rest, changes.updated, changes.opened]).sort("case_id")
@@ -266,3 +274,21 @@ def test_any_sequence_of_nights_is_idempotent_and_keeps_one_open_case(nights, al
         for row in open_.filter(pl.col("kind") == "death").iter_rows(named=True):
             if row["person_key"] in alive:
                 s.act(row["case_id"], "verify_alive")
+
+
+def test_an_action_taken_while_the_night_ran_is_not_undone_by_it():
+    """verify_dead recorded after tonight's decisions were read: tonight's findings still
+    say 'review', yet the night must not send the case back (the next night, with the
+    decision applied, decides); without the hold it would."""
+    for hold, expected in ((frozenset({"D000001"}), "confirmed"), (frozenset(), "to_verify")):
+        s = Store()
+        s.night("r1", dt.date(2026, 11, 1), [cand("death", "p1", state="to_verify")])
+        s.act("D000001", "verify_dead")
+        s.night("r2", dt.date(2026, 11, 2), [cand("death", "p1", state="to_verify")], hold=hold)
+        assert s.state("D000001")[0] == expected
+    # nor is a held uninsured case closed when its finding is missing tonight
+    s = Store()
+    s.night("r1", dt.date(2026, 11, 1), [cand("uninsured", "p2")])
+    s.act("U000001", "contacted", outcome="同意参保")
+    s.night("r2", dt.date(2026, 11, 2), [], hold=frozenset({"U000001"}))
+    assert s.state("U000001")[0] == "contacted"
