@@ -56,14 +56,14 @@ def review_decisions(
     decisions from before the case store (`warehouse_decisions()`, with `person_id`) are
     copied in the first time, none lost. `key`: the person keys' HMAC key."""
     with open_case_store(case_store_location(db)) as store:
-        if store.review_decisions().is_empty():
-            older = warehouse_decisions()
-            if older.height:
-                copied = store.import_reviews(
-                    older.with_columns(
-                        person_key=person_keys(older["person_id"], key)
-                    ).with_columns(pl.col("decided_at").cast(pl.String))
+        older = warehouse_decisions()
+        if older.height:
+            copied = store.import_reviews(
+                older.with_columns(person_key=person_keys(older["person_id"], key)).with_columns(
+                    pl.col("decided_at").cast(pl.String)
                 )
+            )
+            if copied:
                 log.info(
                     "复核决定迁入案件库 review decisions copied into the case store: %d", copied
                 )

@@ -269,8 +269,8 @@ def insert_reviews(rows: Sequence[tuple]) -> Statement:
     return _insert("review_decisions", REVIEW_COLUMNS, rows)
 
 
-def review_count() -> Statement:
-    return Statement("SELECT count(*) FROM review_decisions")
+def review_keys() -> Statement:
+    return Statement("SELECT source, record_key, person_key FROM review_decisions")
 
 
 def schema_table(dialect: str) -> Statement:
@@ -563,13 +563,19 @@ class CaseStore:
         return pl.concat([reviews, events])
 
     def import_reviews(self, frame: pl.DataFrame) -> int:
-        """Copy the warehouse's review decisions (from before the case store) in, once:
-        only into a store that holds none yet. Returns how many were copied."""
+        """Copy in the warehouse's review decisions (from before the case store) that the
+        store does not hold yet — one decision per record and candidate, so a decision
+        recorded in the store before the first night never keeps the older ones out.
+        Returns how many were copied."""
+        if frame.is_empty():
+            return 0
+        same = ["source", "record_key", "person_key"]
         with self._db.transaction(exclusive=False):
-            if self._db.execute(review_count())[0][0] or frame.is_empty():
-                return 0
-            self._db.execute(insert_reviews(_rows(frame, REVIEW_COLUMNS)))
-        return frame.height
+            held = _frame(self._db.execute(review_keys()), dict.fromkeys(same, pl.String))
+            missing = frame.join(held, on=same, how="anti", nulls_equal=True)
+            if missing.height:
+                self._db.execute(insert_reviews(_rows(missing, REVIEW_COLUMNS)))
+        return missing.height
 
     def close(self) -> None:
         self._db.close()

@@ -11,6 +11,7 @@ from pensionlink.flows.nightly import run_night
 from pensionlink.synth import generate_night
 
 from pensionlink.cases.store import case_store_location, open_case_store
+from pensionlink.review_cli import record_review
 from pensionlink.settings import Settings, load_policy
 from pensionlink.warehouse.store import connect_database, write_warehouse
 
@@ -36,13 +37,20 @@ def test_warehouse_review_decisions_move_into_the_case_store(tmp_path: Path):
     with write_warehouse(db) as warehouse:  # the way decisions were stored until now
         warehouse.record_decision(items[0][0], "accept", "王审核", "同一人")
         warehouse.record_decision(items[1][0], "reject", "李审核", None)
+    # after the upgrade, before its first night, a reviewer decides a third item in the
+    # case store: the warehouse's older decisions must still come across
+    third = _third_item(db, {items[0][0], items[1][0]})
+    record_review(db, third, "reject", "赵审核", None)
     run(night, db)
     with open_case_store(case_store_location(db)) as store:
         moved = store.review_decisions()
-    assert moved.select("review_id", "decision", "decided_by", "note").rows() == [
-        (items[0][0], "accept", "王审核", "同一人"),
-        (items[1][0], "reject", "李审核", None),
-    ]
+    assert sorted(moved.select("review_id", "decision", "decided_by", "note").rows()) == sorted(
+        [
+            (items[0][0], "accept", "王审核", "同一人"),
+            (items[1][0], "reject", "李审核", None),
+            (third, "reject", "赵审核", None),
+        ]
+    )
     assert all(len(k) == 16 for k in moved["person_key"])  # a key, not the ID
     with connect_database(db) as con:
         link = con.execute(
@@ -52,4 +60,10 @@ def test_warehouse_review_decisions_move_into_the_case_store(tmp_path: Path):
     assert link == (items[0][3], "reviewer")
     run(night, db)  # copied once
     with open_case_store(case_store_location(db)) as store:
-        assert store.review_decisions().height == 2
+        assert store.review_decisions().height == 3
+
+
+def _third_item(db: Path, taken: set[str]) -> str:
+    with connect_database(db) as con:
+        ids = [r[0] for r in con.execute("SELECT review_id FROM review_queue").fetchall()]
+    return next(i for i in ids if i not in taken)
