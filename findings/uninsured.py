@@ -5,7 +5,9 @@ recipients, 重度残疾 (grades in the policy) and the poverty registry (脱贫
 the government pays their lowest grade; `back_payment` from benefit age, with the city's
 advance `min(required_years × min_annual_contribution, advance_cap)`, repaid by withholding
 the whole estimated monthly pension (基础养老金 + 个人账户 ÷ 139) for `repay_months`;
-else `standard`. Each row says why the person counts as not insured (未参保依据): on
+else `standard`. Outside the advance rule's period (policy `advance_cap` with an `until`
+that has passed) a back-payer has no advance and no repay months, and `advance_note` says
+垫付政策不在执行期. Each row says why the person counts as not insured (未参保依据): on
 neither roster, or a residents' roster record 终止 with its date and reason.
 """
 
@@ -16,7 +18,7 @@ import datetime as dt
 import polars as pl
 from pensionlink.findings.residents import residents_16_plus
 
-from pensionlink.settings import Policy
+from pensionlink.settings import ADVANCE_NOT_IN_FORCE, Policy
 from pensionlink.vocabulary import MONEY, TERMINATED
 
 __all__ = ["not_insured_evidence", "special_groups", "uninsured_eligible"]
@@ -34,6 +36,7 @@ COLUMNS = (
     "advance_amount",
     "monthly_pension_estimate",
     "repay_months",
+    "advance_note",
     "evidence",
 )
 
@@ -115,6 +118,7 @@ def uninsured_eligible(
         .otherwise(pl.lit("standard"))
     )
     back_payment = pl.col("category") == "back_payment"
+    advance_note = None if policy.advance_amount is not None else ADVANCE_NOT_IN_FORCE
     return (
         uninsured.with_columns(
             category=category,
@@ -126,6 +130,7 @@ def uninsured_eligible(
                 pl.lit(policy.monthly_pension_estimate, MONEY)
             ),
             repay_months=pl.when(back_payment).then(pl.lit(policy.repay_months, pl.Int32)),
+            advance_note=pl.when(back_payment).then(pl.lit(advance_note, pl.String)),
             evidence=pl.col("evidence").fill_null(NOT_ON_ROSTERS),
             citizen_id="person_id",
         )

@@ -99,9 +99,13 @@ def record_action(
     from pensionlink.settings import PolicyError, load_policy
 
     try:
-        days = load_policy(on or dt.date.today(), policy).objection_window_days
+        in_force = load_policy(on or dt.date.today(), policy)
     except PolicyError as exc:
         raise Refused(str(exc)) from None
+    days = in_force.objection_window_days
+    ended = in_force.not_in_force("advance_cap")  # 垫付政策不在执行期: refused by name
+    if request.action == "apply_advance" and ended:
+        raise Refused(ended)
     with open_case_store(case_store_location(db)) as store:
         new, _event = store.act(case_id, lambda case: step(case, request, days))
     return new

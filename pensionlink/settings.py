@@ -2,6 +2,9 @@
 
 The policy file is data (`policy.toml`): each parameter carries the dates from which its
 values apply, so a run for any as-of date uses the values in force then (政策参数按日期生效).
+A value may also carry an end date (`until`, inclusive): after it a parameter that may end
+(the advance rule, 缴费资金垫付, provisional to 2021-12-31) is simply not in force (None);
+any other parameter without a value in force stops the run.
 """
 
 from __future__ import annotations
@@ -11,18 +14,30 @@ import logging
 import tomllib
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from pathlib import Path
 
 from pensionlink.connectors.delivery_guard import DeliveryLimit
 from pensionlink.connectors.spec import load_specs
 from pensionlink.vocabulary import SOURCE_TITLES
 
-__all__ = ["BUNDLED_POLICY", "Policy", "PolicyError", "Settings", "load_policy"]
+__all__ = [
+    "ADVANCE_NOT_IN_FORCE",
+    "BUNDLED_POLICY",
+    "Policy",
+    "PolicyError",
+    "Settings",
+    "load_policy",
+]
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.toml")
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
+#: The reason shown where the advance rule has no value in force (uninsured_eligible).
+ADVANCE_NOT_IN_FORCE = "垫付政策不在执行期"
+#: Parameters that may end (`until`) and then are simply not in force (None).
+ENDING = ("advance_cap",)
 
 
 class PolicyError(ValueError):
@@ -35,7 +50,7 @@ class Policy:
 
     in_force_on: dt.date
     funeral_subsidy: Decimal
-    advance_cap: Decimal
+    advance_cap: Decimal | None  # None: the advance rule is not in force (see `ended`)
     required_years: int
     min_annual_contribution: Decimal
     benefit_age: int
@@ -47,6 +62,19 @@ class Policy:
     account_divisor: int
     death_confirmation: tuple[tuple[str, ...], ...]
     objection_window_days: int
+    #: Parameters that may end and have ended on this date: (name, its last `until`).
+    ended: tuple[tuple[str, dt.date], ...] = ()
+
+    def not_in_force(self, name: str) -> str | None:
+        """One line naming `name` and its end date when it has ended, else None."""
+        until = dict(self.ended).get(name)
+        if until is None:
+            return None
+        return (
+            f"{ADVANCE_NOT_IN_FORCE}：{name} 执行至 {until.isoformat()} "
+            f"not in force on {self.in_force_on.isoformat()} ({name} until {until.isoformat()});"
+            " add a renewal to the policy file (see README)"
+        )
 
     @property
     def back_payment(self) -> Decimal:
@@ -54,8 +82,11 @@ class Policy:
         return self.required_years * self.min_annual_contribution
 
     @property
-    def advance_amount(self) -> Decimal:
-        """缴费资金垫付额: min(required years × lowest grade, cap)."""
+    def advance_amount(self) -> Decimal | None:
+        """缴费资金垫付额: min(required years × lowest grade, cap); None outside the
+        advance rule's period (垫付政策不在执行期)."""
+        if self.advance_cap is None:
+            return None
         return min(self.back_payment, self.advance_cap)
 
     @property
@@ -65,9 +96,13 @@ class Policy:
         return self.basic_pension + account
 
     @property
-    def repay_months(self) -> int:
-        """垫付偿还月数: whole monthly pensions withheld until the advance is repaid."""
-        months = self.advance_amount / self.monthly_pension_estimate
+    def repay_months(self) -> int | None:
+        """垫付偿还月数: whole monthly pensions withheld until the advance is repaid;
+        None when there is no advance."""
+        advance = self.advance_amount
+        if advance is None:
+            return None
+        months = advance / self.monthly_pension_estimate
         return int(months.to_integral_value(ROUND_CEILING))
 
     def delivery_limit(self, source: str) -> DeliveryLimit:
@@ -149,25 +184,37 @@ def load_policy(as_of: dt.date, path: Path | None = None) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
     values: dict[str, object] = {}
+    ended: list[tuple[str, dt.date]] = []
     for name, convert in _CONVERT.items():
         if name not in doc and name in _BUNDLED_FALLBACK and Path(path) != BUNDLED_POLICY:
             log.warning("%s: no '%s'; using the bundled policy's value", path, name)
             values[name] = getattr(load_policy(as_of), name)
             continue
         entries = doc.get(name, {}).get("values", [])
+        _check_periods(entries, name, path)
         in_force = [e for e in entries if _start(e, name, path) <= as_of]
         if not in_force:
             raise PolicyError(
                 f"{path}: parameter '{name}' has no value in force on {as_of.isoformat()}"
             )
         latest = max(in_force, key=lambda e: _start(e, name, path))
+        until = _until(latest, name, path)
+        if until is not None and until < as_of:
+            if name not in ENDING:
+                raise PolicyError(
+                    f"{path}: parameter '{name}' has no value in force on "
+                    f"{as_of.isoformat()} (its last value ended {until.isoformat()})"
+                )
+            values[name] = None
+            ended.append((name, until))
+            continue
         try:
             values[name] = convert(latest["value"])
         except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
             raise PolicyError(
                 f"{path}: parameter '{name}' has an unreadable value ({exc})"
             ) from exc
-    return Policy(in_force_on=as_of, **values)  # type: ignore[arg-type]
+    return Policy(in_force_on=as_of, ended=tuple(ended), **values)  # type: ignore[arg-type]
 
 
 def _start(entry: dict, name: str, path: Path) -> dt.date:
@@ -175,6 +222,35 @@ def _start(entry: dict, name: str, path: Path) -> dt.date:
     if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
         raise PolicyError(f"{path}: parameter '{name}' has a value without a 'from' date")
     return start
+
+
+def _until(entry: dict, name: str, path: Path) -> dt.date | None:
+    until = entry.get("until")
+    if until is None:
+        return None
+    if not isinstance(until, dt.date) or isinstance(until, dt.datetime):
+        raise PolicyError(f"{path}: parameter '{name}' has an 'until' that is not a date")
+    return until
+
+
+def _check_periods(entries: list[dict], name: str, path: Path) -> None:
+    """Each value's `until` is on or after its `from`, and no value starts before the
+    one it follows has ended (a value without `until` runs until the next one starts)."""
+    dated = sorted(entries, key=lambda e: _start(e, name, path))
+    for entry in dated:
+        until = _until(entry, name, path)
+        if until is not None and until < _start(entry, name, path):
+            raise PolicyError(
+                f"{path}: parameter '{name}': a value ends ({until.isoformat()}) before it "
+                f"starts ({_start(entry, name, path).isoformat()})"
+            )
+    for before, after in pairwise(dated):
+        until, start = _until(before, name, path), _start(after, name, path)
+        if start == _start(before, name, path) or (until is not None and start <= until):
+            raise PolicyError(
+                f"{path}: parameter '{name}': the value from {start.isoformat()} overlaps "
+                f"the one from {_start(before, name, path).isoformat()}"
+            )
 
 
 @dataclass(frozen=True)

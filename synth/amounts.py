@@ -27,7 +27,8 @@ class Amounts:
     """The policy parameters the true story and its truth use, in the generator's units."""
 
     funeral_subsidy: int  # fen: 丧葬补助金 of a pensioner who dies while receiving
-    advance_amount: int  # fen: 缴费资金垫付额, min(required years × lowest grade, cap)
+    advance_amount: int | None  # fen: 缴费资金垫付额, min(required years × lowest grade, cap);
+    # None outside the advance rule's period (垫付政策不在执行期)
     benefit_age: int  # 待遇领取年龄
     enrollment_min_age: int  # 参保年龄下限
     severe_disability_grades: tuple[int, ...]  # 重度残疾
@@ -36,9 +37,10 @@ class Amounts:
     @classmethod
     def from_policy(cls, policy: Policy) -> Amounts:
         """The amounts of `policy` (the one in force on the night's as-of date)."""
+        advance = policy.advance_amount
         return cls(
             funeral_subsidy=_fen(policy.funeral_subsidy),
-            advance_amount=_fen(policy.advance_amount),
+            advance_amount=None if advance is None else _fen(advance),
             benefit_age=policy.benefit_age,
             enrollment_min_age=policy.enrollment_min_age,
             severe_disability_grades=policy.severe_disability_grades,

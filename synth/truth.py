@@ -92,7 +92,8 @@ def truth_uninsured(
     groups = special[rows]
     old = p.age[rows] >= amounts.benefit_age
     category = np.where(groups != "", "government_paid", np.where(old, "back_payment", "standard"))
-    advance_text = f"{amounts.advance_amount // 100}.{amounts.advance_amount % 100:02d}"
+    fen = amounts.advance_amount  # None: no advance outside the rule's period
+    advance_text = None if fen is None else f"{fen // 100}.{fen % 100:02d}"
     advance = pl.Series(
         [advance_text if c == "back_payment" else None for c in category.tolist()], dtype=pl.String
     )

@@ -1,5 +1,6 @@
 """Uninsured eligible residents and coverage, on a hand-made village."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import polars as pl
@@ -13,7 +14,9 @@ from pensionlink.settings import load_policy
 from tests.findings.night_frames import D, night
 
 AS_OF = D("2026-11-28")
-POLICY = load_policy(AS_OF)
+POLICY = load_policy(AS_OF)  # the bundled policy: the advance ended on 2021-12-31
+#: The same night had the advance been renewed (an open-ended 1000-yuan cap in force).
+RENEWED = replace(POLICY, advance_cap=Decimal("1000.00"), ended=())
 
 
 def person(pid, born, status="正常", village="中心社区"):
@@ -75,7 +78,7 @@ NIGHT = night(
 
 
 def test_uninsured_people_and_categories():
-    out = uninsured_eligible(NIGHT, AS_OF, POLICY)
+    out = uninsured_eligible(NIGHT, AS_OF, RENEWED)
     got = {r["citizen_id"]: r for r in out.iter_rows(named=True)}
     assert set(got) == {
         "old",
@@ -104,15 +107,55 @@ def test_uninsured_people_and_categories():
 
 def test_back_payers_carry_the_advance_and_its_repayment():
     row = (
-        uninsured_eligible(NIGHT, AS_OF, POLICY)
+        uninsured_eligible(NIGHT, AS_OF, RENEWED)
         .filter(pl.col("citizen_id") == "old")
         .row(0, named=True)
     )
     # 基础养老金 143 (2025 on) + 15 × 100 ÷ 139 = 143 + 10.79; 1000 ÷ 153.79 = 6.5 → 7 months
     assert row["monthly_pension_estimate"] == Decimal("153.79")
     assert row["repay_months"] == 7
-    standard = uninsured_eligible(NIGHT, AS_OF, POLICY).filter(pl.col("category") != "back_payment")
+    assert row["advance_note"] is None
+    standard = uninsured_eligible(NIGHT, AS_OF, RENEWED).filter(
+        pl.col("category") != "back_payment"
+    )
     assert standard["repay_months"].null_count() == standard.height
+
+
+def test_a_night_in_and_out_of_the_advance_period():
+    """Annex 3's advance ran to 2021-12-31 (bundled policy, `until` inclusive): on its
+    last day a back-payer carries it; the next day they are still listed, without it and
+    with the reason; the other categories never carry one."""
+    inside, outside = (
+        uninsured_eligible(NIGHT, day, load_policy(day))
+        for day in (D("2021-12-31"), D("2022-01-01"))
+    )
+    assert inside["citizen_id"].to_list() == outside["citizen_id"].to_list()
+    # 2021: 基础养老金 93 + 1500 ÷ 139 (10.79) = 103.79; 1000 ÷ 103.79 = 9.63 → 10 months
+    for out, advance, months, note in (
+        (inside, Decimal("1000.00"), 10, None),
+        (outside, None, None, "垫付政策不在执行期"),
+    ):
+        old = out.filter(pl.col("citizen_id") == "old").row(0, named=True)
+        assert old["category"] == "back_payment"
+        assert (old["advance_amount"], old["repay_months"], old["advance_note"]) == (
+            advance,
+            months,
+            note,
+        )
+        assert old["monthly_pension_estimate"] == Decimal("103.79")
+        others = out.filter(pl.col("category") != "back_payment")
+        assert others.height > 0
+        assert others["advance_amount"].is_null().all()
+        assert others["advance_note"].is_null().all()
+
+
+def test_the_bundled_policy_in_2026_lists_back_payers_without_an_advance():
+    out = uninsured_eligible(NIGHT, AS_OF, POLICY)
+    back = out.filter(pl.col("category") == "back_payment")
+    assert set(back["citizen_id"]) == {"old", "alive", "sixty"}
+    assert back["advance_amount"].is_null().all() and back["repay_months"].is_null().all()
+    assert set(back["advance_note"]) == {"垫付政策不在执行期"}
+    assert (back["monthly_pension_estimate"] == Decimal("153.79")).all()
 
 
 def test_evidence_says_why_not_insured():

@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS uninsured_eligible (
     advance_amount DECIMAL(12, 2),
     monthly_pension_estimate DECIMAL(12, 2),
     repay_months   INTEGER,
+    advance_note   VARCHAR,
     evidence       VARCHAR,
     run_id         VARCHAR
 );
@@ -29,3 +30,5 @@ ALTER TABLE uninsured_eligible ADD COLUMN IF NOT EXISTS monthly_pension_estimate
 ALTER TABLE uninsured_eligible ADD COLUMN IF NOT EXISTS repay_months INTEGER;
 COMMENT ON COLUMN uninsured_eligible.monthly_pension_estimate IS '预计月养老金（元，仅补缴类）：基础养老金 + 补缴额 ÷ 139';
 COMMENT ON COLUMN uninsured_eligible.repay_months IS '垫付偿还月数（仅补缴类）：每月养老金全额抵扣，直至还清垫付';
+ALTER TABLE uninsured_eligible ADD COLUMN IF NOT EXISTS advance_note VARCHAR;
+COMMENT ON COLUMN uninsured_eligible.advance_note IS '无垫付金额的原因（仅补缴类）：垫付政策不在执行期（政策参数 advance_cap 已到期）';
