@@ -20,14 +20,14 @@ PEOPLE = 4000
 
 
 def _edited_policy(tmp: Path) -> Path:
-    """The bundled policy with a new funeral subsidy (880 元) and advance cap (1200 元)
-    in force from 2026-01-01; the old values stay (they explain past nights)."""
+    """The bundled policy with a new funeral subsidy (880 元) and a renewed advance, cap
+    1200 元, in force from 2026-01-01; the old values stay (they explain past nights)."""
     text = BUNDLED_POLICY.read_text(encoding="utf-8")
     for name, old, new in (
-        ("funeral_subsidy", '"600.00"', '"880.00"'),
-        ("advance_cap", '"1000.00"', '"1200.00"'),
+        ("funeral_subsidy", 'value = "600.00"', '"880.00"'),
+        ("advance_cap", 'until = 2021-12-31, value = "1000.00"', '"1200.00"'),
     ):
-        line = f"values = [{{ from = 2021-01-01, value = {old} }}]"
+        line = f"values = [{{ from = 2021-01-01, {old} }}]"
         head = text.index(f"[{name}]")
         at = text.index(line, head)
         edited = line.replace(" }]", f" }}, {{ from = 2026-01-01, value = {new} }}]")
@@ -99,11 +99,36 @@ def test_paid_subsidies_and_recoveries_follow_the_policy(nights) -> None:
 
 def test_back_payers_advance_follows_the_policy(nights) -> None:
     bundled, edited = nights
-    for night, advance in ((bundled, "1000.00"), (edited, "1200.00")):
+    # The bundled advance ended on 2021-12-31 (annex 3): no advance in 2026; the renewal
+    # in the edited policy brings it back for the same people.
+    for night, advance in ((bundled, None), (edited, "1200.00")):
         uninsured = _truth(night, "uninsured_eligible")
         back = uninsured.filter(pl.col("category") == "back_payment")
         assert back.height > 0
         assert set(back["advance_amount"]) == {advance}
+    people = [
+        set(
+            _truth(n, "uninsured_eligible").filter(pl.col("category") == "back_payment")[
+                "citizen_id"
+            ]
+        )
+        for n in (bundled, edited)
+    ]
+    assert people[0] == people[1]
+
+
+def test_the_advance_stops_after_its_period(tmp_path) -> None:
+    """Nights on the advance's last day and the day after (bundled policy, `until`
+    2021-12-31): the same back-payers, with the advance and then without."""
+    truths = []
+    for day in (dt.date(2021, 12, 31), dt.date(2022, 1, 1)):
+        generate_night(tmp_path / day.isoformat(), people=1500, seed=5, as_of=day)
+        truth = _truth(tmp_path / day.isoformat(), "uninsured_eligible")
+        truths.append(truth.filter(pl.col("category") == "back_payment"))
+    inside, outside = truths
+    assert inside.height > 0
+    assert set(inside["advance_amount"]) == {"1000.00"}
+    assert outside.height > 0 and outside["advance_amount"].is_null().all()
 
 
 def test_the_generate_command_follows_a_policy_file(tmp_path) -> None:
