@@ -71,6 +71,7 @@ UNINSURED_COLUMNS = (
     Column("advance_amount", "垫付金额（元）", "money", total=True),
     Column("monthly_pension_estimate", "预计月养老金（元）", "money"),
     Column("repay_months", "垫付偿还月数", "int"),
+    Column("advance_note", "无垫付原因"),  # 垫付政策不在执行期
     Column("evidence", "未参保依据"),
 )
 FUNERAL_COLUMNS = (
