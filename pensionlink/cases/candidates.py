@@ -14,7 +14,7 @@ import polars as pl
 
 from pensionlink.cases.keys import person_keys
 from pensionlink.cases.lifecycle import CANDIDATE_SCHEMA, FACT_SCHEMA
-from pensionlink.vocabulary import ACTIVE_STATUSES, TERMINATED
+from pensionlink.vocabulary import ACTIVE_STATUSES, RECEIVING, TERMINATED
 
 __all__ = ["death_fingerprint", "night_candidates", "roster_facts"]
 
@@ -36,8 +36,8 @@ def death_fingerprint(evidence: pl.Expr, death_date: pl.Expr) -> pl.Expr:
 
 
 def night_candidates(tables: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
-    """Deaths (confirmed or to verify), duplicate or improper funeral subsidies to recover,
-    and the uninsured eligible, as `CANDIDATE_SCHEMA` rows."""
+    """Deaths (confirmed or to verify), their funeral subsidy claims, duplicate or improper
+    funeral subsidies to recover, and the uninsured eligible, as `CANDIDATE_SCHEMA` rows."""
     parts = []
     deaths = tables.get("deaths_to_deregister")
     if deaths is not None and deaths.height:
@@ -55,6 +55,7 @@ def night_candidates(tables: dict[str, pl.DataFrame], key: bytes) -> pl.DataFram
                 to_recover_fen=_fen(pl.col("to_recover")).fill_null(0),
             )
         )
+        parts.append(_subsidy_candidates(deaths, tables.get("duplicate_funeral_benefits"), key))
     funeral = tables.get("duplicate_funeral_benefits")
     if funeral is not None and funeral.height:
         funeral = funeral.filter(
@@ -89,8 +90,62 @@ def night_candidates(tables: dict[str, pl.DataFrame], key: bytes) -> pl.DataFram
         )
     if not parts:
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
-    frame = pl.concat([p.cast(CANDIDATE_SCHEMA) for p in parts])
+    frame = pl.concat(
+        [p.cast({c: t for c, t in CANDIDATE_SCHEMA.items() if c in p.columns}) for p in parts],
+        how="diagonal",
+    ).select(list(CANDIDATE_SCHEMA))
     return frame.unique(["kind", "basis", "person_key"], keep="first", maintain_order=True)
+
+
+#: What the night knows against a funeral subsidy claim (`duplicate_funeral_benefits` kinds).
+_FUNERAL_FLAGS = {
+    "ineligible_custody": "custody",
+    "duplicate_other_scheme": "other_scheme",
+    "duplicate_resident": "second_claim",
+}
+
+
+def _subsidy_candidates(
+    deaths: pl.DataFrame, funeral: pl.DataFrame | None, key: bytes
+) -> pl.DataFrame:
+    """A funeral subsidy claim (丧葬补助金申领) for each death of a person receiving a
+    pension (待遇领取 on the roster or at death), whatever the eligibility: `outcome`
+    carries what the night knew against it ('not_receiving' at death, 'custody',
+    'other_scheme' grant or 抚恤金, 'second_claim'), comma-separated, or 'eligible'.
+    The amount is the night's funeral subsidy (the policy's, when the person qualified)."""
+    receiving = deaths.filter(
+        (pl.col("status_at_death") == RECEIVING) | (pl.col("roster_status") == RECEIVING)
+    )
+    flags = pl.DataFrame(schema={"citizen_id": pl.String, "flags": pl.List(pl.String)})
+    if funeral is not None and funeral.height:
+        flags = (
+            funeral.filter(pl.col("kind").is_in(list(_FUNERAL_FLAGS)))
+            .group_by("citizen_id")
+            .agg(flags=pl.col("kind").replace_strict(_FUNERAL_FLAGS, return_dtype=pl.String))
+        )
+    joined = receiving.join(flags, on="citizen_id", how="left")
+    reasons = (
+        pl.concat_list(
+            pl.when(pl.col("status_at_death").fill_null("") != RECEIVING)
+            .then(pl.lit(["not_receiving"]))
+            .otherwise(pl.lit([], pl.List(pl.String))),
+            pl.col("flags").fill_null(pl.lit([], pl.List(pl.String))),
+        )
+        .list.unique()
+        .list.sort()
+    )
+    return joined.select(
+        kind=pl.lit("subsidy"),
+        basis=pl.lit("subsidy"),
+        person_key=person_keys(joined["citizen_id"], key),
+        fingerprint=death_fingerprint(pl.col("evidence"), pl.col("death_date")),
+        state=pl.lit("to_apply"),
+        amount_due_fen=_fen(pl.col("funeral_subsidy")),
+        to_recover_fen=pl.lit(None, pl.Int64),
+        outcome=pl.when(reasons.list.len() == 0)
+        .then(pl.lit("eligible"))
+        .otherwise(reasons.list.join(",")),
+    )
 
 
 def roster_facts(linked: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:

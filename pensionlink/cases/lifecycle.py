@@ -16,6 +16,11 @@ the cases opened, kept, moved and closed out. Pure (polars frames in and out, no
 - A recovery of a death's overpayment closes 'death_not_confirmed' when its death no
   longer stands: verified alive, back to be verified, or closed 依据消失 (a death closed
   'deregistered' stands). Nothing is asked of a family whose death was not confirmed.
+- A funeral subsidy claim (丧葬补助金申领, 'S…') opens with the death case of a person
+  receiving a pension, whatever the eligibility (`outcome` says what the night knew; a
+  claim after one archived is a second claim). It does not close when its finding goes
+  (the roster's 终止 is the normal course); it closes 'evidence_gone', with a note of how
+  far the claim had got, only when its death closes verified alive or 依据消失.
 - A finding that comes back after its case closed opens a new case, except where staff
   decided it: the same evidence (fingerprint of sources and dates) never reopens a death
   verified alive (`verify_alive`) or a person covered elsewhere; new evidence opens a new
@@ -49,11 +54,16 @@ CANDIDATE_SCHEMA = {
     "state": pl.String,  # the state a new case opens in
     "amount_due_fen": pl.Int64,
     "to_recover_fen": pl.Int64,  # a death's overpayment, owed once the window passed
+    "outcome": pl.String,  # a subsidy claim: what the night knew against it (or 'eligible')
 }
 #: What the night's rosters say about a person, for the reason a case closes.
 FACT_SCHEMA = {"person_key": pl.String, "deregistered": pl.Boolean, "enrolled": pl.Boolean}
 #: Close reasons that hold: the same finding on the same evidence does not reopen.
-HELD_BY = ("alive", "covered_elsewhere", "recovered", "written_off")
+HELD_BY = ("alive", "covered_elsewhere", "recovered", "written_off", "archived", "refused")
+#: A subsidy claim before city approval takes tonight's eligibility (`outcome`).
+_BEFORE_APPROVAL = ("to_apply", "applied", "village_checked", "township_checked")
+#: A death closed so: its funeral subsidy claim closes with it ('evidence_gone').
+_DEATH_GONE = ("alive", "evidence_gone")
 _AFTER_WINDOW = ("objection_passed", "suspended")
 _BEFORE_SUSPENSION = ("confirmed", "notified", "objection_passed")
 #: The recovery of a death's overpayment (opened once its objection window passed).
@@ -159,16 +169,24 @@ def night_changes(
             fingerprint = case["fingerprint"]
             if case["state"] == "to_verify":  # staff verify what tonight's findings show
                 fingerprint = wanted[key]["fingerprint"]
-            if case["last_seen_run"] != run_id or case["fingerprint"] != fingerprint:
+            outcome = case["outcome"]
+            if case["kind"] == "subsidy" and case["state"] in _BEFORE_APPROVAL:
+                outcome = wanted[key]["outcome"]  # checked at apply and city_approve
+            if (
+                case["last_seen_run"] != run_id
+                or case["fingerprint"] != fingerprint
+                or case["outcome"] != outcome
+            ):
                 changed[case["case_id"]] = {
                     **changed.get(case["case_id"], case),
                     "last_seen_run": run_id,
                     "last_seen_on": day,
                     "fingerprint": fingerprint,
+                    "outcome": outcome,
                 }
             continue
-        if case["kind"] == "recovery":
-            continue  # money owed does not vanish with tonight's data (but see below)
+        if case["kind"] in ("recovery", "subsidy"):
+            continue  # money owed (or claimed) does not vanish with tonight's data (below)
         if case["case_id"] in hold:
             continue  # acted on during the run: the next night decides
         f = fact.get(case["person_key"], {})
@@ -208,8 +226,36 @@ def night_changes(
             closed_on=day,
             close_reason=reason,
         )
+    # A funeral subsidy claim closes only with its death, verified alive or 依据消失.
+    for case in now:
+        if case["kind"] != "subsidy" or case["state"] == CLOSED or case["case_id"] in hold:
+            continue
+        death = _death_of(case, now)
+        if death is None or death["state"] != CLOSED or death["close_reason"] not in _DEATH_GONE:
+            continue
+        note = (
+            f"死亡案件 {death['case_id']}（{death['close_reason']}）已办结，申领随之办结 "
+            f"the death no longer stands"
+        )
+        if case["state"] != "to_apply":
+            note += f"；申领已至 {case['state']} the claim was at {case['state']}"
+        if case["state"] == "paid":
+            note += (
+                f"；已发放 {(case['amount_due_fen'] or 0) / 100:.2f} 元须追回 "
+                f"the subsidy paid is to be recovered"
+            )
+        move(
+            case,
+            "closed_evidence_gone",
+            CLOSED,
+            note,
+            closed_run=run_id,
+            closed_on=day,
+            close_reason="evidence_gone",
+        )
     # Opened.
     opened: list[dict] = []
+    deaths_open = {k[2] for k, c in open_cases.items() if k[0] == "death" and c["state"] != CLOSED}
     for key, cand in wanted.items():
         if key in open_cases:
             continue
@@ -220,6 +266,15 @@ def night_changes(
             and before["fingerprint"] == cand["fingerprint"]
         ):
             continue  # staff decided this very evidence
+        if cand["kind"] == "subsidy" and cand["person_key"] not in deaths_open:
+            continue  # a claim opens with its death case only
+        outcome = cand.get("outcome")
+        if cand["kind"] == "subsidy" and before and before["close_reason"] == "archived":
+            # paid before: a second claim
+            flags = {f for f in (outcome or "").split(",") if f and f != "eligible"}
+            outcome = ",".join(sorted(flags | {"second_claim"}))
+        if cand["kind"] == "death":
+            deaths_open.add(cand["person_key"])
         numbers[cand["kind"]] += 1
         number = numbers[cand["kind"]]
         case_id = f"{KIND_PREFIX[cand['kind']]}{number:06d}"
@@ -241,6 +296,7 @@ def night_changes(
                 "last_seen_on": day,
                 "amount_due_fen": cand["amount_due_fen"],
                 "amount_recovered_fen": 0,
+                "outcome": outcome,
             }
         )
         note = None

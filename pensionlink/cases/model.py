@@ -21,8 +21,9 @@ __all__ = [
     "empty",
 ]
 
-#: Case id prefixes: 'D000123' a death, 'R…' a recovery, 'U…' an uninsured person.
-KIND_PREFIX = {"death": "D", "recovery": "R", "uninsured": "U"}
+#: Case id prefixes: 'D000123' a death, 'R…' a recovery, 'U…' an uninsured person,
+#: 'S…' a funeral subsidy claim (丧葬补助金申领).
+KIND_PREFIX = {"death": "D", "recovery": "R", "uninsured": "U", "subsidy": "S"}
 CLOSED = "closed"
 SYSTEM = "system"  # `by` and `role` of the night's own events
 
