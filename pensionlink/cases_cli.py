@@ -23,6 +23,7 @@ from pensionlink.cases.store import (
     case_store_location,
     open_case_store,
 )
+from pensionlink.cases.subsidy import subsidy_step
 from pensionlink.connectors.citizen_id import mask_citizen_id
 
 __all__ = ["act", "cases_app", "list_cases", "record_action", "with_case_store_trail"]
@@ -106,15 +107,21 @@ def record_action(
     ended = in_force.not_in_force("advance_cap")  # 垫付政策不在执行期: refused by name
     if request.action == "apply_advance" and ended:
         raise Refused(ended)
+
+    def one(case: dict, others: list[dict]) -> list[tuple[dict, dict]]:
+        if case["kind"] == "subsidy":
+            return subsidy_step(case, others, request)
+        return [step(case, request, days)]
+
     with open_case_store(case_store_location(db)) as store:
-        new, _event = store.act(case_id, lambda case: step(case, request, days))
-    return new
+        changes = store.act_on_person(case_id, one)
+    return changes[0][0]
 
 
 @cases_app.command("list")
 def list_command(
     db: DB = Path("data/pensionlink.duckdb"),
-    kind: Annotated[str | None, typer.Option(help="death | recovery | uninsured")] = None,
+    kind: Annotated[str | None, typer.Option(help="death | recovery | uninsured | subsidy")] = None,
     state: Annotated[str | None, typer.Option(help="a state, e.g. to_verify, closed")] = None,
     township: Annotated[str | None, typer.Option(help="乡镇街道")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
@@ -201,6 +208,12 @@ def act(
     policy: Annotated[
         Path | None, typer.Option(help="policy TOML (the objection window); default: bundled")
     ] = None,
+    applicant: Annotated[str | None, typer.Option(help="subsidy apply: 申请人姓名")] = None,
+    relation: Annotated[str | None, typer.Option(help="subsidy apply: 与死者关系")] = None,
+    override: Annotated[
+        bool, typer.Option("--override", help="subsidy city_approve: 特批 (with --note)")
+    ] = False,
+    to: Annotated[str | None, typer.Option(help="subsidy pay: card | account")] = None,
     db: DB = Path("data/pensionlink.duckdb"),
 ) -> None:
     """Record an action on a case (every action is an event, never changed)."""
@@ -208,7 +221,9 @@ def act(
         day = dt.date.fromisoformat(on) if on else None
     except ValueError:
         raise _fail(f"--on: 日期格式应为 YYYY-MM-DD expected a date, not {on!r}", 2) from None
-    request = Request(action, by, role, note, amount, outcome, day)
+    request = Request(
+        action, by, role, note, amount, outcome, day, applicant, relation, override, to
+    )
     try:
         new = record_action(db, case_id, request, day, policy)
     except (Refused, LookupError, CaseStoreBusy) as exc:

@@ -70,6 +70,10 @@ class Request:
     amount: str | Decimal | None = None
     outcome: str | None = None
     on: dt.date | None = None  # the day it happened (default: today)
+    applicant: str | None = None  # a subsidy claim: who applies (申请人)
+    relation: str | None = None  # … and how related to the deceased (与死者关系)
+    override: bool = False  # city_approve of an ineligible claim (特批, with a note)
+    to: str | None = None  # pay to: card | account (社保卡 | 银行账户)
 
 
 def to_fen(amount: str | Decimal) -> int:

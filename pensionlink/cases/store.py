@@ -208,6 +208,15 @@ def one_case(case_id: str, lock: bool) -> Statement:
     )
 
 
+def cases_of_person(person_key: str, lock: bool) -> Statement:
+    suffix = " FOR UPDATE" if lock else ""
+    return Statement(
+        f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE person_key = ? "
+        f"ORDER BY case_id{suffix}",
+        (person_key,),
+    )
+
+
 def events_of(case_id: str | None) -> Statement:
     columns = ", ".join(("event_id", *EVENT_COLUMNS))
     if case_id is None:
@@ -497,6 +506,32 @@ class CaseStore:
             self._db.execute(update_cases([tuple(new[c] for c in (*MUTABLE, "case_id"))]))
             self._db.execute(insert_events([tuple(event.get(c) for c in EVENT_COLUMNS)]))
         return new, event
+
+    def act_on_person(
+        self, case_id: str, step: Callable[[dict, list[dict]], list[tuple[dict, dict]]]
+    ) -> list[tuple[dict, dict]]:
+        """Like `act`, for a step that reads the person's other cases and may change some
+        (a subsidy payment offsetting an overpayment): `step` takes the case and the
+        person's other cases and returns every changed case with its event; all are
+        written in one transaction with the person's cases locked."""
+        lock = self.dialect == "postgresql"
+        with self._db.transaction(exclusive=False):
+            rows = self._db.execute(one_case(case_id, lock=lock))
+            if not rows:
+                raise LookupError(f"没有此案件 no case {case_id} (see pensionlink cases list)")
+            case = _frame(rows, CASE_SCHEMA).row(0, named=True)
+            person = _frame(
+                self._db.execute(cases_of_person(case["person_key"], lock)), CASE_SCHEMA
+            )
+            others = [c for c in person.to_dicts() if c["case_id"] != case_id]
+            changes = step(case, others)
+            self._db.execute(
+                update_cases([tuple(new[c] for c in (*MUTABLE, "case_id")) for new, _ in changes])
+            )
+            self._db.execute(
+                insert_events([tuple(event.get(c) for c in EVENT_COLUMNS) for _, event in changes])
+            )
+        return changes
 
     # clerical review (人工复核) decisions
     def review_decisions(self) -> pl.DataFrame:
