@@ -27,6 +27,12 @@ NEXT_STEP = {
     ("recovery", "partly_recovered"): "继续追回余额（record_recovery）",
     ("uninsured", "to_contact"): "入户走访动员参保（contacted）",
     ("uninsured", "contacted"): "跟进参保办理",
+    ("subsidy", "to_apply"): "告知家属申领丧葬补助金，受理申请（apply）",
+    ("subsidy", "applied"): "村级初审（village_check）",
+    ("subsidy", "village_checked"): "乡镇审核（township_check）",
+    ("subsidy", "township_checked"): "市级审批（city_approve）",
+    ("subsidy", "approved"): "发放至社保卡或银行账户（pay）",
+    ("subsidy", "paid"): "归档（archive）",
 }
 CASES_COLUMNS = (
     "case_id",

@@ -16,6 +16,7 @@ __all__ = [
     "FUNERAL_DECISION",
     "FUNERAL_KIND",
     "SCHEME",
+    "SUBSIDY_ELIGIBILITY",
 ]
 
 CATEGORY = {
@@ -69,6 +70,12 @@ CASE_STATE = {
     "partly_recovered": "部分追回",
     "to_contact": "待走访",
     "contacted": "已走访",
+    "to_apply": "待申领丧葬补助金",
+    "applied": "已受理申请",
+    "village_checked": "村级已初审",
+    "township_checked": "乡镇已审核",
+    "approved": "市级已审批，待发放",
+    "paid": "已发放，待归档",
     "closed": "已办结",
 }
 CLOSE_REASON = {
@@ -80,6 +87,8 @@ CLOSE_REASON = {
     "recovered": "已追回",
     "written_off": "已核销",
     "death_not_confirmed": "死亡未认定，不再追回",
+    "archived": "已发放归档",
+    "refused": "不予发放",
 }
 CASE_ACTION = {
     "opened": "立案",
@@ -91,6 +100,13 @@ CASE_ACTION = {
     "write_off": "核销",
     "contacted": "入户走访",
     "apply_advance": "申请缴费垫付",
+    "apply": "受理丧葬补助金申请",
+    "village_check": "村级初审",
+    "township_check": "乡镇审核",
+    "city_approve": "市级审批",
+    "pay": "发放丧葬补助金",
+    "archive": "归档",
+    "subsidy_offset": "以丧葬补助金抵扣多领待遇",
     "objection_passed": "异议期满",
     "confirmed_by_data": "数据确认死亡",
     "back_to_verify": "数据冲突，退回核实",
@@ -102,4 +118,14 @@ CASE_ACTION = {
     "closed_recovered": "办结：已追回",
     "closed_written_off": "办结：已核销",
     "closed_death_not_confirmed": "办结：死亡未认定，不再追回",
+    "closed_archived": "办结：已发放归档",
+    "closed_refused": "办结：不予发放",
+}
+#: What the night knew against a funeral subsidy claim (a subsidy case's `outcome`).
+SUBSIDY_ELIGIBILITY = {
+    "eligible": "符合领取条件",
+    "not_receiving": "死亡时非待遇领取状态",
+    "custody": "死亡时在服刑或羁押",
+    "other_scheme": "已领职工丧葬补助金或抚恤金",
+    "second_claim": "已领取过丧葬补助金（重复申领）",
 }
