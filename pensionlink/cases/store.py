@@ -48,6 +48,7 @@ BUSY_SECONDS = 60  # how long a writer waits for another's transaction (the nigh
 # Columns a transition or a night may change; the rest are fixed when a case opens.
 MUTABLE = (
     "state",
+    "fingerprint",  # a case to verify follows tonight's evidence (what staff will verify)
     "last_seen_run",
     "last_seen_on",
     "closed_run",

@@ -185,3 +185,20 @@ def test_a_decision_written_while_a_night_writes_is_not_lost(store_location, tmp
         ("D000003", "confirmed", "r2"),
     ]
     assert events.filter(pl.col("case_id") == "D000001")["action"].to_list() == ["opened", "notify"]
+
+
+def test_a_case_to_verify_keeps_tonights_evidence(store_location):
+    """The evidence a clerk verifies is tonight's: the night's new fingerprint is stored."""
+    none = pl.DataFrame(schema=FACT_SCHEMA)
+
+    def review(fp: str) -> pl.DataFrame:
+        return candidates("k1").with_columns(fingerprint=pl.lit(fp), state=pl.lit("to_verify"))
+
+    with open_case_store(store_location) as store:
+        for run, day, fp in (("r1", D1, "old"), ("r2", D2, "new")):
+            store.write_night(
+                run, day, lambda cases, r=run, d=day, f=fp: night_changes(
+                    cases, review(f), none, r, d, AT
+                )
+            )
+        assert store.cases()["fingerprint"].to_list() == ["new"]
