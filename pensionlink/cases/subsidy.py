@@ -76,6 +76,30 @@ def _event(case: dict, request: Request, by: str, at: dt.datetime, to_state: str
     }
 
 
+_DEATH_STANDS = ("confirmed", "notified", "objection_passed", "suspended")
+
+
+def _death_stands(case: dict, others: list[dict]) -> None:
+    """No subsidy is approved or paid on a death not verified (a living person reported
+    dead must never be treated as dead): the person's latest death case must be confirmed,
+    or closed because the roster deregistered them. No override lifts this."""
+    deaths = sorted(
+        (c for c in others if c["kind"] == "death" and c["case_id"] != case["case_id"]),
+        key=lambda c: c["case_id"],
+    )
+    death = deaths[-1] if deaths else None
+    if death is not None and (
+        death["state"] in _DEATH_STANDS
+        or (death["state"] == CLOSED and death["close_reason"] == "deregistered")
+    ):
+        return
+    where = f"（{death['case_id']} {death['state']}）" if death else ""
+    raise Refused(
+        f"案件 {case['case_id']} 死亡尚未核实{where}，不能审批或发放 "
+        f"the death is not verified: approve and pay only after verify_dead"
+    )
+
+
 def subsidy_step(
     case: dict, others: list[dict], request: Request, at: dt.datetime | None = None
 ) -> list[tuple[dict, dict]]:
@@ -109,6 +133,8 @@ def subsidy_step(
             f"角色 {request.role} 不能 {action} role {request.role} may not {action} "
             f"(needs {need or 'a staff role'})"
         )
+    if action in ("city_approve", "pay"):
+        _death_stands(case, others)
     new = {**case, "state": to_state}
     against = ineligible(case)
     second = _paid_before(case, others)

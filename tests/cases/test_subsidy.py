@@ -51,8 +51,24 @@ def overpaid(due: int, recovered: int = 0) -> dict:
     }
 
 
-def act(case: dict, action: str, role: str = "clerk", others=(), **kw):
-    return subsidy_step(case, list(others), Request(action, "李经办", role, **kw), at=AT)
+def death(state: str = "confirmed", close_reason: str | None = None) -> dict:
+    return {
+        **dict.fromkeys(CASE_SCHEMA),
+        "case_id": "D000003",
+        "kind": "death",
+        "number": 3,
+        "basis": "death",
+        "person_key": "p1",
+        "state": state,
+        "close_reason": close_reason,
+        "opened_on": "2026-11-01",
+    }
+
+
+def act(case: dict, action: str, role: str = "clerk", others=(), dead=None, **kw):
+    """`dead`: the person's death case (a confirmed one unless told)."""
+    people = [*others, dead or death()]
+    return subsidy_step(case, people, Request(action, "李经办", role, **kw), at=AT)
 
 
 APPLY = {"applicant": "王某", "relation": "儿子", "note": "死亡证明、身份证、户口簿"}
@@ -284,3 +300,26 @@ def test_staff_words_for_every_subsidy_state_and_action():
     assert {s for start, _ in CHAIN.values() for s in [start]} == {
         st for k, st in NEXT_STEP if k == "subsidy"
     }
+
+
+@pytest.mark.parametrize(
+    ("dead", "allowed"),
+    [
+        (death("to_verify"), False),
+        (death(CLOSED, "alive"), False),
+        (death(CLOSED, "evidence_gone"), False),
+        (death("notified"), True),
+        (death(CLOSED, "deregistered"), True),
+    ],
+)
+def test_no_subsidy_is_approved_or_paid_on_a_death_not_verified(dead, allowed):
+    """A living person reported dead: no approval, no payment, override or not."""
+    for state, action, role, kw in (
+        ("township_checked", "city_approve", "supervisor", {"override": True, "note": "特批"}),
+        ("approved", "pay", "finance", {"to": "card"}),
+    ):
+        if allowed:
+            assert act(claim(state), action, role, dead=dead, **kw)
+        else:
+            with pytest.raises(Refused, match="死亡尚未核实"):
+                act(claim(state), action, role, dead=dead, **kw)
