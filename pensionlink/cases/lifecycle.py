@@ -147,21 +147,28 @@ def night_changes(
             move(case, "objection_passed", "objection_passed")
         elif case["state"] == "to_verify" and tonight == "confirmed":
             move(case, "confirmed_by_data", "confirmed")
-    # A death past its objection window owes its overpayment: a recovery case.
+    # A death past its objection window owes its overpayment: a recovery case, for what
+    # earlier recovery cases of the person's overpayment did not already ask (recovered or
+    # written off: never asked twice when another agency reports the death again).
+    asked: dict[str, int] = {}
+    for c in rows:
+        if (
+            c["kind"] == "recovery"
+            and c["basis"] == OVERPAID
+            and c["state"] == CLOSED
+            and c["close_reason"] != "death_not_confirmed"
+        ):
+            asked[c["person_key"]] = asked.get(c["person_key"], 0) + (c["amount_due_fen"] or 0)
     for (kind, _basis, person), cand in list(wanted.items()):
         death = open_cases.get((kind, "death", person))
-        if (
-            kind == "death"
-            and (cand["to_recover_fen"] or 0) > 0
-            and death
-            and death["state"] in _AFTER_WINDOW
-        ):
+        owed = (cand["to_recover_fen"] or 0) - asked.get(person, 0)
+        if kind == "death" and owed > 0 and death and death["state"] in _AFTER_WINDOW:
             wanted[("recovery", OVERPAID, person)] = {
                 **cand,
                 "kind": "recovery",
                 "basis": OVERPAID,
                 "state": "outstanding",
-                "amount_due_fen": cand["to_recover_fen"],
+                "amount_due_fen": owed,
             }
     # Kept, or closed by the data.
     for key, case in list(open_cases.items()):

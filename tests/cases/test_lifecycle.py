@@ -292,3 +292,26 @@ def test_an_action_taken_while_the_night_ran_is_not_undone_by_it():
     s.act("U000001", "contacted", outcome="同意参保")
     s.night("r2", dt.date(2026, 11, 2), [], hold=frozenset({"U000001"}))
     assert s.state("U000001")[0] == "contacted"
+
+
+def test_an_overpayment_repaid_is_never_asked_again_when_the_death_is_reported_again():
+    s = Store()
+    passed_window(s)
+    s.act("R000001", "record_recovery", role="finance", amount="600.00")
+    s.act("D000001", "suspend")
+    s.night("r3", dt.date(2026, 11, 18), [], facts(p1="dereg"))
+    assert s.state("D000001") == ("closed", "deregistered")
+    assert s.state("R000001")[0] == "closed"
+    # another agency reports the same death later: a new death case, past its window …
+    later = dt.date(2026, 11, 19)
+    s.night("r4", later, [cand("death", "p1", fp="fp2", to_recover=60000)])
+    (new_death,) = s.cases.filter((pl.col("kind") == "death") & (pl.col("state") != "closed"))[
+        "case_id"
+    ]
+    s.act(new_death, "notify", on=later)
+    s.night("r5", dt.date(2026, 12, 5), [cand("death", "p1", fp="fp2", to_recover=60000)])
+    assert s.state(new_death) == ("objection_passed", None)
+    # … asks nothing more for the 600 already repaid, and only the difference if it grew
+    assert s.cases.filter(pl.col("kind") == "recovery").height == 1
+    grown = s.night("r6", dt.date(2026, 12, 6), [cand("death", "p1", fp="fp2", to_recover=70000)])
+    assert grown.opened.select("kind", "amount_due_fen").rows() == [("recovery", 10000)]
