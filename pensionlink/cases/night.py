@@ -38,8 +38,7 @@ def decisions_mark(db: Path) -> int:
     """The last event recorded so far (read before the night's decisions): a case with a
     staff event after it was acted on while the night ran (`night_changes`' `hold`)."""
     with open_case_store(case_store_location(db)) as store:
-        events = store.events()
-    return int(events["event_id"].max() or 0) if events.height else 0
+        return store.last_event_id()
 
 
 def staff_decisions(db: Path) -> pl.DataFrame:
@@ -96,12 +95,8 @@ def write_night_cases(
     with open_case_store(case_store_location(db)) as store:
 
         def lifecycle(cases: pl.DataFrame):
-            hold: frozenset[str] = frozenset()
-            if mark is not None:  # read inside the night's transaction: nothing slips by
-                later = store.events().filter(
-                    (pl.col("event_id") > mark) & (pl.col("role") != "system")
-                )
-                hold = frozenset(later["case_id"].to_list())
+            # read inside the night's transaction: nothing slips by
+            hold = store.staff_cases_after(mark) if mark is not None else frozenset()
             return night_changes(cases, candidates, facts, run_id, as_of, at, hold)
 
         changes = store.write_night(run_id, as_of, lifecycle)

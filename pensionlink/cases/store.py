@@ -118,37 +118,25 @@ CREATE TABLE cases (
     balance_since        TEXT,
     UNIQUE (kind, number)
 )"""
+_EVENTS_TEMPLATE = """
+CREATE TABLE case_events (
+    event_id   {event_id},
+    case_id    TEXT NOT NULL REFERENCES cases (case_id),
+    at         TEXT NOT NULL,
+    by_name    TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    from_state TEXT,
+    to_state   TEXT,
+    note       TEXT,
+    amount_fen BIGINT,
+    outcome    TEXT,
+    run_id     TEXT
+)"""
+#: The events table per backend: only the self-numbering key is spelled differently.
 _EVENTS_DDL = {
-    "sqlite": """
-CREATE TABLE case_events (
-    event_id   INTEGER PRIMARY KEY AUTOINCREMENT,
-    case_id    TEXT NOT NULL REFERENCES cases (case_id),
-    at         TEXT NOT NULL,
-    by_name    TEXT NOT NULL,
-    role       TEXT NOT NULL,
-    action     TEXT NOT NULL,
-    from_state TEXT,
-    to_state   TEXT,
-    note       TEXT,
-    amount_fen BIGINT,
-    outcome    TEXT,
-    run_id     TEXT
-)""",
-    "postgresql": """
-CREATE TABLE case_events (
-    event_id   BIGSERIAL PRIMARY KEY,
-    case_id    TEXT NOT NULL REFERENCES cases (case_id),
-    at         TEXT NOT NULL,
-    by_name    TEXT NOT NULL,
-    role       TEXT NOT NULL,
-    action     TEXT NOT NULL,
-    from_state TEXT,
-    to_state   TEXT,
-    note       TEXT,
-    amount_fen BIGINT,
-    outcome    TEXT,
-    run_id     TEXT
-)""",
+    "sqlite": _EVENTS_TEMPLATE.format(event_id="INTEGER PRIMARY KEY AUTOINCREMENT"),
+    "postgresql": _EVENTS_TEMPLATE.format(event_id="BIGSERIAL PRIMARY KEY"),
 }
 _OTHER_DDL = (
     "CREATE TABLE nights (run_id TEXT PRIMARY KEY, as_of TEXT NOT NULL, "
@@ -215,6 +203,18 @@ def cases_of_person(person_key: str, lock: bool) -> Statement:
         f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE person_key = ? "
         f"ORDER BY case_id{suffix}",
         (person_key,),
+    )
+
+
+def last_event_id() -> Statement:
+    return Statement("SELECT coalesce(max(event_id), 0) FROM case_events")
+
+
+def staff_cases_after(event_id: int) -> Statement:
+    """Cases with a staff (not system) event after `event_id`."""
+    return Statement(
+        "SELECT DISTINCT case_id FROM case_events WHERE event_id > ? AND role <> ?",
+        (event_id, SYSTEM),
     )
 
 
@@ -457,6 +457,14 @@ class CaseStore:
     def case(self, case_id: str) -> dict | None:
         rows = self._db.execute(one_case(case_id, lock=False))
         return _frame(rows, CASE_SCHEMA).row(0, named=True) if rows else None
+
+    def last_event_id(self) -> int:
+        """The newest event's id (0 when there is none)."""
+        return int(self._db.execute(last_event_id())[0][0])
+
+    def staff_cases_after(self, event_id: int) -> frozenset[str]:
+        """Cases a person acted on after event `event_id`."""
+        return frozenset(r[0] for r in self._db.execute(staff_cases_after(event_id)))
 
     def events(self, case_id: str | None = None) -> pl.DataFrame:
         return _frame(self._db.execute(events_of(case_id)), EVENT_SCHEMA)
