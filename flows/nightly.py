@@ -291,6 +291,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             linked,
             person_key_secret(),
             mark,
+            settings.policy,
         )
         status = timed(
             "publish", "发布 publishing", publish, settings.db, run, tables, night.accepted

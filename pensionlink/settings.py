@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -64,6 +65,38 @@ class Policy:
     objection_window_days: int
     #: Parameters that may end and have ended on this date: (name, its last `until`).
     ended: tuple[tuple[str, dt.date], ...] = ()
+    #: The policy file it was read from (None: the bundled one), to read another date's.
+    source: Path | None = None
+
+    def on(self, day: dt.date) -> Policy:
+        """The same policy file's values in force on `day` (the date of a death, of an
+        application); `PolicyError` when a parameter has none then."""
+        return load_policy(day, self.source)
+
+    def value_on(self, name: str) -> Callable[[dt.date], object | None]:
+        """Parameter `name` of the same file as a function of the date (the file read
+        once): its value in force on a day, None where it has none (before its first
+        value, after an `until`). For many dates at once (each death's subsidy)."""
+        path = self.source or BUNDLED_POLICY
+        doc = _read(path)
+        if name not in doc and name in _BUNDLED_FALLBACK and path != BUNDLED_POLICY:
+            doc = _read(BUNDLED_POLICY)
+        entries = doc.get(name, {}).get("values", [])
+        _check_periods(entries, name, path)
+        dated = sorted(
+            (_start(e, name, path), _until(e, name, path), e.get("value")) for e in entries
+        )
+
+        def on(day: dt.date) -> object | None:
+            now = [(start, until, v) for start, until, v in dated if start <= day]
+            if not now or (now[-1][1] is not None and now[-1][1] < day):
+                return None
+            try:
+                return _CONVERT[name](now[-1][2])
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                raise PolicyError(f"{path}: parameter '{name}' has an unreadable value") from exc
+
+        return on
 
     def not_in_force(self, name: str) -> str | None:
         """One line naming `name` and its end date when it has ended, else None."""
@@ -177,12 +210,7 @@ _BUNDLED_FALLBACK += ("delivery_limits",)
 def load_policy(as_of: dt.date, path: Path | None = None) -> Policy:
     """Read the policy file and pick each parameter's value in force on `as_of`."""
     path = path or BUNDLED_POLICY
-    try:
-        doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise PolicyError(f"{path}: policy file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
+    doc = _read(path)
     values: dict[str, object] = {}
     ended: list[tuple[str, dt.date]] = []
     for name, convert in _CONVERT.items():
@@ -214,7 +242,19 @@ def load_policy(as_of: dt.date, path: Path | None = None) -> Policy:
             raise PolicyError(
                 f"{path}: parameter '{name}' has an unreadable value ({exc})"
             ) from exc
-    return Policy(in_force_on=as_of, ended=tuple(ended), **values)  # type: ignore[arg-type]
+    source = None if Path(path) == BUNDLED_POLICY else Path(path)
+    return Policy(  # type: ignore[arg-type]
+        in_force_on=as_of, ended=tuple(ended), source=source, **values
+    )
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(f"{path}: policy file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
 
 
 def _start(entry: dict, name: str, path: Path) -> dt.date:

@@ -8,7 +8,11 @@ later date gives another), and the rosters' facts that say why a case closes.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
+from collections.abc import Callable
+from decimal import Decimal
 
 import polars as pl
 
@@ -35,9 +39,17 @@ def death_fingerprint(evidence: pl.Expr, death_date: pl.Expr) -> pl.Expr:
     )
 
 
-def night_candidates(tables: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
+#: The funeral subsidy in force on a date (丧葬补助金标准); None where the policy has none.
+SubsidyOn = Callable[[dt.date], Decimal | None]
+
+
+def night_candidates(
+    tables: dict[str, pl.DataFrame], key: bytes, subsidy_on: SubsidyOn
+) -> pl.DataFrame:
     """Deaths (confirmed or to verify), their funeral subsidy claims, duplicate or improper
-    funeral subsidies to recover, and the uninsured eligible, as `CANDIDATE_SCHEMA` rows."""
+    funeral subsidies to recover, and the uninsured eligible, as `CANDIDATE_SCHEMA` rows.
+    `subsidy_on`: the funeral subsidy in force on a date (a claim's amount is the one in
+    force on the date of death)."""
     parts = []
     deaths = tables.get("deaths_to_deregister")
     if deaths is not None and deaths.height:
@@ -55,7 +67,9 @@ def night_candidates(tables: dict[str, pl.DataFrame], key: bytes) -> pl.DataFram
                 to_recover_fen=_fen(pl.col("to_recover")).fill_null(0),
             )
         )
-        parts.append(_subsidy_candidates(deaths, tables.get("duplicate_funeral_benefits"), key))
+        parts.append(
+            _subsidy_candidates(deaths, tables.get("duplicate_funeral_benefits"), key, subsidy_on)
+        )
     funeral = tables.get("duplicate_funeral_benefits")
     if funeral is not None and funeral.height:
         funeral = funeral.filter(
@@ -106,13 +120,15 @@ _FUNERAL_FLAGS = {
 
 
 def _subsidy_candidates(
-    deaths: pl.DataFrame, funeral: pl.DataFrame | None, key: bytes
+    deaths: pl.DataFrame, funeral: pl.DataFrame | None, key: bytes, subsidy_on: SubsidyOn
 ) -> pl.DataFrame:
     """A funeral subsidy claim (丧葬补助金申领) for each death of a person receiving a
     pension (待遇领取 on the roster or at death), whatever the eligibility: `outcome`
     carries what the night knew against it ('not_receiving' at death, 'custody',
     'other_scheme' grant or 抚恤金, 'second_claim'), comma-separated, or 'eligible'.
-    The amount is the night's funeral subsidy (the policy's, when the person qualified)."""
+    The amount is the policy's in force on the date of death, whatever the eligibility (so
+    a claim the city approves by override has one); null without a date of death or a value
+    in force then (the payment is refused until it is known)."""
     receiving = deaths.filter(
         (pl.col("status_at_death") == RECEIVING) | (pl.col("roster_status") == RECEIVING)
     )
@@ -140,12 +156,20 @@ def _subsidy_candidates(
         person_key=person_keys(joined["citizen_id"], key),
         fingerprint=death_fingerprint(pl.col("evidence"), pl.col("death_date")),
         state=pl.lit("to_apply"),
-        amount_due_fen=_fen(pl.col("funeral_subsidy")),
+        amount_due_fen=_subsidy_fen(joined["death_date"], subsidy_on),
         to_recover_fen=pl.lit(None, pl.Int64),
         outcome=pl.when(reasons.list.len() == 0)
         .then(pl.lit("eligible"))
         .otherwise(reasons.list.join(",")),
     )
+
+
+def _subsidy_fen(death_dates: pl.Series, subsidy_on: SubsidyOn) -> pl.Series:
+    """Each date of death's subsidy in fen (the policy read once per distinct date)."""
+    on = functools.cache(subsidy_on)
+    days = death_dates.cast(pl.Date).to_list()
+    values = [None if d is None or on(d) is None else int(on(d) * 100) for d in days]
+    return pl.Series("amount_due_fen", values, dtype=pl.Int64)
 
 
 def roster_facts(linked: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:

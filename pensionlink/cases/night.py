@@ -22,8 +22,14 @@ from pensionlink.cases.keys import person_keys
 from pensionlink.cases.lifecycle import night_changes
 from pensionlink.cases.store import case_store_location, open_case_store
 from pensionlink.cases.worklist import identities, warehouse_cases
+from pensionlink.settings import Policy, load_policy
 
-__all__ = ["decisions_mark", "review_decisions", "staff_decisions", "write_night_cases"]
+__all__ = [
+    "decisions_mark",
+    "review_decisions",
+    "staff_decisions",
+    "write_night_cases",
+]
 
 log = logging.getLogger(__name__)
 _REVIEW_SCHEMA = {
@@ -84,12 +90,16 @@ def write_night_cases(
     linked: dict[str, pl.DataFrame],
     key: bytes,
     mark: int | None = None,
+    policy: Policy | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Move the cases for tonight (one short transaction keyed by run_id; a back-filled
     night moves none) and return the warehouse's `cases` and `case_events`. `mark`
-    (`decisions_mark`, read before the decisions): cases staff acted on after it are held."""
+    (`decisions_mark`, read before the decisions): cases staff acted on after it are held.
+    `policy`: the night's (its file gives the funeral subsidy in force on a date of death;
+    default the bundled one)."""
     started = time.perf_counter()
-    candidates = night_candidates(tables, key)
+    policy = policy or load_policy(as_of)
+    candidates = night_candidates(tables, key, policy.value_on("funeral_subsidy"))
     facts = roster_facts(linked, key)
     at = dt.datetime.now()
     with open_case_store(case_store_location(db)) as store:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import polars as pl
 import pytest
 
 from pensionlink.cases.candidates import night_candidates
+from pensionlink.cases.keys import person_keys
 from pensionlink.cases.lifecycle import CANDIDATE_SCHEMA, FACT_SCHEMA, night_changes
 from pensionlink.cases.machine import Refused, Request
 from pensionlink.cases.model import CASE_SCHEMA, CLOSED
 from pensionlink.cases.subsidy import CHAIN, subsidy_step
 from pensionlink.cases.worklist import NEXT_STEP
 from pensionlink.reports.labels import CASE_ACTION, CASE_STATE, CLOSE_REASON
+from pensionlink.settings import BUNDLED_POLICY, load_policy
 from pensionlink.vocabulary import RECEIVING, SUSPENDED, TERMINATED
 
 AT = dt.datetime(2026, 12, 1, 10, 0)
@@ -209,13 +212,60 @@ def test_a_claim_opens_only_for_a_person_receiving_a_pension():
         {"citizen_id": ["A"], "kind": ["duplicate_other_scheme"], "amount_to_recover": [0.0]}
     ).with_columns(decision=pl.lit("confirmed"))
     found = night_candidates(
-        {"deaths_to_deregister": deaths, "duplicate_funeral_benefits": funeral}, KEY
+        {"deaths_to_deregister": deaths, "duplicate_funeral_benefits": funeral},
+        KEY,
+        lambda day: Decimal("500.00"),
     )
     claims = found.filter(pl.col("kind") == "subsidy")
     assert claims.height == 2  # A and C, not B nor D
     assert sorted(claims["outcome"].to_list()) == ["not_receiving", "other_scheme"]
     assert claims["amount_due_fen"].to_list() == [50000, 50000]
     assert set(claims["state"]) == {"to_apply"}
+
+
+TWO_SUBSIDIES = """
+[funeral_subsidy]
+values = [
+  { from = 2021-01-01, value = "600.00" },
+  { from = 2024-07-01, value = "812.34" },
+]
+"""
+
+
+def test_the_amount_is_the_policys_on_the_date_of_death_whatever_the_eligibility(tmp_path):
+    text = BUNDLED_POLICY.read_text(encoding="utf-8")
+    start = text.index("[funeral_subsidy]")
+    end = text.index("[advance_cap]")
+    path = tmp_path / "policy.toml"
+    path.write_text(text[:start] + TWO_SUBSIDIES.lstrip() + "\n" + text[end:], encoding="utf-8")
+    policy = load_policy(dt.date(2026, 11, 1), path)
+    deaths = _deaths(
+        [  # the night's row says 0 for the one not receiving at death, 500 for the others
+            {"citizen_id": "A", "death_date": dt.date(2024, 6, 30), "status_at_death": RECEIVING},
+            {"citizen_id": "B", "death_date": dt.date(2024, 7, 1), "status_at_death": RECEIVING},
+            {
+                "citizen_id": "C",
+                "death_date": dt.date(2025, 2, 3),
+                "status_at_death": SUSPENDED,
+                "funeral_subsidy": 0.0,
+            },
+            {"citizen_id": "D", "death_date": dt.date(2020, 5, 1), "status_at_death": RECEIVING},
+            {"citizen_id": "E", "death_date": None, "status_at_death": RECEIVING},
+        ]
+    ).with_columns(roster_status=pl.lit(RECEIVING))
+    found = night_candidates(
+        {"deaths_to_deregister": deaths}, KEY, policy.value_on("funeral_subsidy")
+    ).filter(pl.col("kind") == "subsidy")
+    keys = person_keys(pl.Series(["A", "B", "C", "D", "E"]), KEY).to_list()
+    due = dict(zip(found["person_key"], found["amount_due_fen"], strict=True))
+    # 600 until 2024-06-30; 812.34 from 2024-07-01, to the fen, also for the claim of the
+    # person not receiving (an override has an amount); before the policy / no date: none
+    assert [due[k] for k in keys] == [60000, 81234, 81234, None, None]
+
+
+def test_a_claim_without_an_amount_is_not_paid():
+    with pytest.raises(Refused, match="补助金额未知"):
+        act(claim("approved", due=None), "pay", "finance", to="card")
 
 
 def _cand(kind: str, state: str, outcome: str | None = None) -> dict:
