@@ -257,6 +257,36 @@ def evaluate(
 
 
 @app.command()
+def bench(
+    people: Annotated[int, typer.Option(help="people on the generated night's hukou")] = 150_000,
+    repeat: Annotated[int, typer.Option(help="runs of the night; every figure a median")] = 1,
+    seed: Annotated[int, typer.Option(help="the night's random seed")] = 5,
+    noise: Annotated[float, typer.Option(help="the generator's quirk and pattern rate")] = 1.0,
+    as_of: Annotated[str, typer.Option(help="date of the night, YYYY-MM-DD")] = "2026-11-28",
+    work: Annotated[Path, typer.Option(help="where the night is kept and the runs go")] = Path(
+        "data/bench"
+    ),
+) -> None:
+    """Benchmark a night: generate it once, run it through `pensionlink run` (--repeat
+    times), print each stage's seconds and peak memory, the floor and the ratio, and the
+    accuracy."""
+    from pensionlink.benchmark import bench as bench_runs
+    from pensionlink.benchmark import format_bench
+    from pensionlink.synth.evaluate import evaluate_night
+
+    if people < 100:
+        raise _fail("--people: expected at least 100")
+    if repeat < 1:
+        raise _fail("--repeat: expected 1 or more")
+    day = _date(as_of, "--as-of")
+    try:
+        result = bench_runs(work, people, repeat, seed, noise, day, evaluate_night)
+    except RuntimeError as exc:
+        raise _fail(f"bench: {exc}", 1) from None
+    typer.echo(format_bench(result, repeat, people))
+
+
+@app.command()
 def demo(
     people: Annotated[int, typer.Option(help="size of the demo city")] = 150_000,
     seed: Annotated[int, typer.Option()] = 2026,

@@ -22,6 +22,7 @@ __all__ = [
     "has_column",
     "has_table",
     "latest_published_run",
+    "latest_run_stages",
     "open_review_items",
     "published_nights",
     "published_run",
@@ -74,6 +75,19 @@ def latest_published_run() -> Query:
         """
 SELECT run_id, as_of, finished_at FROM runs
 WHERE status = 'published' ORDER BY as_of DESC, finished_at DESC LIMIT 1
+"""
+    )
+
+
+def latest_run_stages() -> Query:
+    """The latest published run's stage timings (`runs.stages`, one row per stage in the
+    order the run went through them), for the benchmark."""
+    return Query(
+        """
+SELECT run_id, s.stage AS stage, s.seconds AS seconds
+FROM (SELECT run_id, unnest(stages) AS s FROM (
+    SELECT run_id, stages FROM runs WHERE status = 'published'
+    ORDER BY as_of DESC, finished_at DESC LIMIT 1))
 """
     )
 
