@@ -27,6 +27,9 @@ from pensionlink.settings import Policy
 
 __all__ = ["COLUMNS", "KINDS", "SCHEMA", "agency_disagreements"]
 
+#: The order the rows are kept in (nulls last); `findings.partitioned` sorts the parts' rows by it.
+ORDER = ("township", "village", "citizen_id", "kind")
+
 AGENCY = {
     "hukou": "公安局",
     "death_certificates": "卫健局",
@@ -158,7 +161,7 @@ def _later_visit(reports: pl.DataFrame) -> pl.DataFrame:
 def _dates_disagree(reports: pl.DataFrame, window_days: int) -> pl.DataFrame:
     dated = reports.filter(
         (pl.col("source") != ROSTER_TERMINATION) & pl.col("day").is_not_null()
-    ).sort("person_id", "day")
+    ).sort("person_id", "day", "source")  # one order for reports of the same day
     spread = dated.group_by("person_id", maintain_order=True).agg(
         _days=(pl.col("day").max() - pl.col("day").min()).dt.total_days(),
         agencies=pl.col("agency").unique(maintain_order=True),
@@ -186,7 +189,7 @@ def _terminated_before_death(reports: pl.DataFrame) -> pl.DataFrame:
     later = reports.filter(
         (pl.col("source") != ROSTER_TERMINATION) & pl.col("day").is_not_null()
     ).join(roster, on="person_id", how="inner")
-    later = later.filter(pl.col("day") > pl.col("terminated")).sort("person_id", "day")
+    later = later.filter(pl.col("day") > pl.col("terminated")).sort("person_id", "day", "source")
     found = later.group_by("person_id", maintain_order=True).agg(
         others=pl.col("agency").unique(maintain_order=True),
         says=pl.col("says").str.join("；"),
@@ -228,7 +231,7 @@ def agency_disagreements(
         _with_person(found, hukou, linked["resident_roster"])
         .select(COLUMNS)
         .cast(SCHEMA)
-        .sort("township", "village", "citizen_id", "kind", nulls_last=True)
+        .sort(ORDER, nulls_last=True)
     )
 
 

@@ -15,6 +15,9 @@ from pensionlink.settings import Policy
 
 __all__ = ["RATE_DIGITS", "coverage_by_area", "coverage_rate"]
 
+#: The order the rows are kept in (nulls last); `findings.partitioned` sorts the parts' rows by it.
+ORDER = ("township", "village")
+
 #: Places the coverage rate is kept to (0.9123 = 91.23 %).
 RATE_DIGITS = 4
 
@@ -56,5 +59,5 @@ def coverage_by_area(
             uninsured_eligible=(~pl.col("insured")).sum().cast(pl.Int32),
         )
         .with_columns(coverage_rate=coverage_rate())
-        .sort("township", "village", nulls_last=True)
+        .sort(ORDER, nulls_last=True)
     )

@@ -116,8 +116,9 @@ def death_evidence(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
 def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
     """One row per reported-dead person.
 
-    Columns: person_id, evidence (source names in precedence order), death_date,
-    died_by (the roster's termination for death: the latest the death can be),
+    Columns: person_id, evidence (source names in precedence order), death_date (the
+    first source's in that order; its earliest when it reports twice), died_by (the
+    roster's termination for death: the latest the death can be),
     date_spread_days (latest minus earliest reported date), id_evidence (the sources
     whose report is linked on the citizen ID, not on name and birth date), report_names,
     reports (each report: source, death_date, died_by, link_method), last_visit (latest
@@ -126,7 +127,7 @@ def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFr
     rank = {s: i for i, s in enumerate(EVIDENCE_SOURCES)}
     ordered = reports.with_columns(
         _rank=pl.col("source").replace_strict(rank, return_dtype=pl.Int8)
-    ).sort("person_id", "_rank")
+    ).sort("person_id", "_rank", "death_date", "died_by", nulls_last=True, maintain_order=True)
     summary = ordered.group_by("person_id", maintain_order=True).agg(
         evidence=pl.col("source").unique(maintain_order=True),
         death_date=pl.col("death_date").drop_nulls().first(),
@@ -135,7 +136,7 @@ def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFr
         id_evidence=pl.col("source")
         .filter(~pl.col("link_method").is_in(UNCERTAIN_METHODS))
         .unique(maintain_order=True),
-        report_names=pl.col("name").drop_nulls().unique(),
+        report_names=pl.col("name").drop_nulls().unique().sort(),
         reports=pl.struct("source", "death_date", "died_by", "link_method"),
     )
     on_id = ~pl.col("link_method").is_in(UNCERTAIN_METHODS).fill_null(False)

@@ -32,6 +32,9 @@ from pensionlink.vocabulary import ACTIVE_STATUSES, SOURCE_TITLES
 
 __all__ = ["ACTIVE_STATUSES", "deaths_to_deregister", "review_reasons"]
 
+#: The order the rows are kept in (nulls last); `findings.partitioned` sorts the parts' rows by it.
+ORDER = ("township", "village", "pension_no", "citizen_id")
+
 COLUMNS = (
     "citizen_id",
     "pension_no",
@@ -284,7 +287,7 @@ def deaths_to_deregister(
     )
     unknown = _rejected_roster_deaths(linked, evidence, out)
     return pl.concat([out.select(COLUMNS), unknown], how="vertical_relaxed").sort(
-        "township", "village", "pension_no", "citizen_id", nulls_last=True
+        ORDER, nulls_last=True
     )
 
 

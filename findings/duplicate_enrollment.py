@@ -13,6 +13,9 @@ from pensionlink.vocabulary import ACTIVE_STATUSES, RECEIVING
 
 __all__ = ["duplicate_enrollment"]
 
+#: The order the rows are kept in (nulls first); `findings.partitioned` sorts the parts' rows by it.
+ORDER = ("pension_no",)
+
 COLUMNS = ("citizen_id", "pension_no", "name", "resident_status", "employee_status", "action")
 
 
@@ -43,5 +46,5 @@ def duplicate_enrollment(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
             .otherwise(pl.lit("以职工养老保险为准，退还重叠期间城乡居民养老保险缴费"))
         )
         .select(COLUMNS)
-        .sort("pension_no")
+        .sort(ORDER)
     )

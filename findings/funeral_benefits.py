@@ -34,6 +34,9 @@ from pensionlink.vocabulary import MONEY, RECEIVING, RESIDENT_SCHEME
 
 __all__ = ["FUNERAL_KINDS", "RESIDENT_SCHEME", "duplicate_funeral_benefits"]
 
+#: The order the rows are kept in (nulls first); `findings.partitioned` sorts the parts' rows by it.
+ORDER = ("pension_no", "kind")
+
 FUXU_SCHEME = "一次性抚恤金"
 # Kinds that recover the first resident payment, in order of precedence.
 FUNERAL_KINDS = (
@@ -208,7 +211,7 @@ def duplicate_funeral_benefits(
     return (
         _with_area(pl.concat(rows), roster, linked["hukou"])
         .select(COLUMNS)
-        .sort("pension_no", "kind")
+        .sort(ORDER)
     )
 
 

@@ -23,6 +23,9 @@ from pensionlink.vocabulary import MONEY, TERMINATED
 
 __all__ = ["not_insured_evidence", "special_groups", "uninsured_eligible"]
 
+#: The order the rows are kept in (nulls first); `findings.partitioned` sorts the parts' rows by it.
+ORDER = ("township", "village", "citizen_id")
+
 NOT_ON_ROSTERS = "不在城乡居保、职工养老保险参保名册"
 
 COLUMNS = (
@@ -135,5 +138,5 @@ def uninsured_eligible(
             citizen_id="person_id",
         )
         .select(COLUMNS)
-        .sort("township", "village", "citizen_id")
+        .sort(ORDER)
     )

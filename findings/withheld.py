@@ -29,6 +29,7 @@ __all__ = [
     "REVIEW_QUEUE",
     "ROSTER_SOURCES",
     "WITHHELD",
+    "attributed_withheld",
     "insurance_unknown",
     "rejected_roster_people",
     "withheld_death_reports",
@@ -44,7 +45,7 @@ DEATH = "死亡"
 _ABSENT = ("sex", "birth_date")
 
 
-def _withheld(linked: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+def attributed_withheld(linked: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     """The withheld rows attributed to a person (`citizen_id` holds the person's ID).
 
     A valid ID is the person; an ID with a typo is resolved as the matcher would (one
@@ -71,7 +72,7 @@ def insurance_unknown(linked: dict[str, pl.DataFrame]) -> pl.Series:
     a roster record that waits in the clerical-review queue (its ID unusable, a number in
     a workbook say): until the row is corrected or the pair decided, it is not known
     whether they are insured."""
-    rows = _withheld(linked)
+    rows = attributed_withheld(linked)
     queue = linked.get(REVIEW_QUEUE)
     ids = [pl.Series("citizen_id", [], pl.String)]
     if rows is not None:
@@ -84,7 +85,7 @@ def insurance_unknown(linked: dict[str, pl.DataFrame]) -> pl.Series:
 def withheld_death_reports(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """person_id → the sources whose death report of the person was rejected tonight."""
     schema = {"person_id": pl.String, "withheld_reports": pl.List(pl.String)}
-    rows = _withheld(linked)
+    rows = attributed_withheld(linked)
     if rows is None:
         return pl.DataFrame(schema=schema)
     source = pl.col("source")
@@ -103,7 +104,7 @@ def withheld_death_reports(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
 def rejected_roster_people(linked: dict[str, pl.DataFrame]) -> pl.Series:
     """IDs of the people whose residents' roster row was rejected tonight (参保登记记录
     被拒收): their 参保状态 is unknown until the bureau corrects the row."""
-    rows = _withheld(linked)
+    rows = attributed_withheld(linked)
     if rows is None:
         return pl.Series("person_id", [], pl.String)
     return (

@@ -23,9 +23,11 @@ The result keeps the source's columns and adds `person_id`, `link_method` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 from pensionlink.matching.names import add_name_keys
-from pensionlink.matching.probabilistic import probabilistic_pass
+from pensionlink.matching.probabilistic import Resolver, probabilistic_pass, resolve_scored
 from pensionlink.matching.review import DECISION_SCHEMA, apply_decisions, record_keys, review_id
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -33,10 +35,15 @@ from rapidfuzz.distance import OSA
 __all__ = [
     "QUEUE_SCHEMA",
     "build_spine",
+    "id_pass",
     "link_night",
     "link_source",
+    "link_sources",
     "person_links",
+    "prepare_records",
+    "resolve_rest",
     "resolve_source",
+    "with_name_keys",
 ]
 
 _SPINE_COLUMNS = ("sex", "birth_date", "death_date", "hukou_status", "township", "village")
@@ -91,16 +98,49 @@ def resolve_source(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Resolve one source's records to people; returns the linked frame and the records
     left for clerical review (`review_queue` rows without run_id)."""
-    has = set(frame.columns)
-    if "citizen_id" not in has:
+    work = prepare_records(frame)
+    return resolve_rest(frame, work, id_pass(work, spine), spine, source, decisions)
+
+
+def prepare_records(frame: pl.DataFrame) -> pl.DataFrame:
+    """One source's records with `_row` (their place in the source) and the name keys
+    every pass compares on."""
+    return with_name_keys(frame.with_row_index("_row"))
+
+
+def with_name_keys(numbered: pl.DataFrame) -> pl.DataFrame:
+    """Records already numbered by `_row` (all of a source, or a part of it) with their
+    name keys, in the same order."""
+    if "citizen_id" not in numbered.columns:
         raise ValueError("link_source needs the normalised citizen_id column")
-    work = frame.with_row_index("_row")
-    work = (
-        add_name_keys(work)
-        if "name" in has
-        else work.with_columns(name_key=pl.lit(None, pl.String), pinyin_key=pl.lit(None, pl.String))
+    if "name" in numbered.columns:
+        return add_name_keys(numbered)
+    return numbered.with_columns(
+        name_key=pl.lit(None, pl.String), pinyin_key=pl.lit(None, pl.String)
     )
-    by_id = _id_pass(work, spine, has)
+
+
+def id_pass(work: pl.DataFrame, spine: pl.DataFrame) -> pl.DataFrame:
+    """The ID pass over `prepare_records` output: (_row, person_id, link_method, link_note)
+    of the records linked on their normalised citizen ID. It needs only the spine rows of
+    the same IDs, so records and spine can be split alike by the ID (`matching.partitioned`)."""
+    has = set(work.columns) - {"_row", "name_key", "pinyin_key"}
+    return _id_pass(work, spine, has)
+
+
+def resolve_rest(
+    frame: pl.DataFrame,
+    work: pl.DataFrame,
+    by_id: pl.DataFrame,
+    spine: pl.DataFrame,
+    source: str = "",
+    decisions: pl.DataFrame | None = None,
+    resolver: Resolver = resolve_scored,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Everything after the ID pass (repair, reviewers' decisions, unique attributes,
+    Fellegi–Sunter, conflicts) over the whole spine; `resolver` scores and resolves the
+    probabilistic pass's candidate pairs (in partitions, with `matching.partitioned`)."""
+    has = set(frame.columns)
     rest = work.join(by_id, on="_row", how="anti")
     by_repair = _repair_pass(rest, spine, has)
     rest = rest.join(by_repair, on="_row", how="anti")
@@ -121,7 +161,7 @@ def resolve_source(
     )
     rest = rest.join(by_attributes, on="_row", how="anti")
     by_chance, queue = _probabilistic_pass(
-        rest, spine, rejected, source, (reviewed_records, reviewed)
+        rest, spine, rejected, source, (reviewed_records, reviewed), resolver
     )
     rest = rest.join(by_chance, on="_row", how="anti")
     queue = pl.concat([queue, _conflicts(rest, spine, rejected, source)]).unique(
@@ -191,6 +231,7 @@ def _probabilistic_pass(
     rejected: pl.DataFrame,
     source: str,
     reviewed: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+    resolver: Resolver = resolve_scored,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Fellegi–Sunter on what the exact passes left (see `matching.probabilistic`):
     confident, clearly-ahead candidates link; doubtful ones go to the review queue.
@@ -207,7 +248,9 @@ def _probabilistic_pass(
         return _EMPTY_DECISIONS, pl.DataFrame(schema=QUEUE_SCHEMA)
     if reviewed is not None:
         reviewed = (usable(reviewed[0]), reviewed[1])
-    resolved = _hold_foreign_ids(probabilistic_pass(records, spine, rejected, reviewed), rest)
+    resolved = _hold_foreign_ids(
+        probabilistic_pass(records, spine, rejected, reviewed, resolver), rest
+    )
     links = resolved.filter(pl.col("decision") == "link").select(
         pl.col("_row").cast(pl.UInt32),
         "person_id",
@@ -374,8 +417,19 @@ def link_night(
     unchanged), the night's `person_links` rows and its `review_queue` rows. Reviewers'
     `decisions` (source, record_key, person_id, decision) are applied first.
     """
-    hukou = frames["hukou"]
-    spine = build_spine(hukou)
+    spine = build_spine(frames["hukou"])
+    return link_sources(
+        frames, lambda source, frame: resolve_source(frame, spine, source, decisions)
+    )
+
+
+def link_sources(
+    frames: dict[str, pl.DataFrame],
+    resolve_one: Callable[[str, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]],
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    """`link_night`'s frames, `person_links` and `review_queue`, with `resolve_one(source,
+    frame)` resolving each ID-bearing source other than the hukou (`resolve_source`, or
+    its partitioned equivalent in `matching.partitioned`)."""
     linked: dict[str, pl.DataFrame] = {}
     links: list[pl.DataFrame] = []
     queues: list[pl.DataFrame] = [pl.DataFrame(schema=QUEUE_SCHEMA)]
@@ -391,7 +445,7 @@ def link_night(
                 score=pl.lit(None, pl.Float64),
             )
         else:
-            out, queue = resolve_source(frame, spine, source, decisions)
+            out, queue = resolve_one(source, frame)
             queues.append(queue)
         linked[source] = out
         links.append(person_links(source, out))

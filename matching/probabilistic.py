@@ -44,6 +44,8 @@ of one source may link to the same person (monthly rows of one pensioner, say).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 from pensionlink.matching.blocking import MAX_CANDIDATES, candidate_pairs
 from pensionlink.matching.comparison import HUKOU_GROUPS, LABELS, compare, feature_groups
@@ -56,6 +58,7 @@ __all__ = [
     "MAX_CANDIDATES",
     "PRIORS",
     "Model",
+    "Resolver",
     "candidate_pairs",
     "compare",
     "estimate",
@@ -63,8 +66,20 @@ __all__ = [
     "probabilistic_pass",
     "refine",
     "resolve",
+    "resolve_scored",
     "score",
 ]
+
+
+#: Scores and resolves candidate pairs: (features, model, records) → `resolve`'s frame.
+Resolver = Callable[[pl.DataFrame, Model, pl.DataFrame], pl.DataFrame]
+
+
+def resolve_scored(features: pl.DataFrame, model: Model, records: pl.DataFrame) -> pl.DataFrame:
+    """Score every pair of `features` with `model` and resolve each record of `records`.
+    Each record's decision reads only its own pairs, so records may be resolved in any
+    split by `_row` and the results put together (`matching.partitioned`)."""
+    return resolve(score(features, features, model), records=records)
 
 
 def probabilistic_pass(
@@ -72,6 +87,7 @@ def probabilistic_pass(
     spine: pl.DataFrame,
     rejected: pl.DataFrame | None = None,
     reviewed: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+    resolver: Resolver = resolve_scored,
 ) -> pl.DataFrame:
     """The Fellegi–Sunter pass (the one `matching.link` runs): block, compare, estimate,
     refine, score and resolve `records` against `spine`.
@@ -97,4 +113,4 @@ def probabilistic_pass(
                 levels.filter(pl.col("accepted")),
                 levels.filter(~pl.col("accepted")),
             )
-    return resolve(score(pairs, features, model), records=records)
+    return resolver(features, model, records)
