@@ -37,6 +37,7 @@ __all__ = [
     "CaseStoreBusy",
     "Statement",
     "case_store_location",
+    "migrations",
     "open_case_store",
 ]
 
@@ -171,10 +172,46 @@ _APPEND_ONLY = {
 }
 
 
+# Version 2: the desk's people (用户), their sessions and the audit of what they saw and
+# did (访问与操作记录, PIPL). The audit is append-only like the events.
+_DESK_TEMPLATE = (
+    "CREATE TABLE desk_users (name TEXT PRIMARY KEY, role TEXT NOT NULL, township TEXT, "
+    "village TEXT, password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, "
+    "created_at TEXT NOT NULL)",
+    "CREATE TABLE desk_sessions (token_hash TEXT PRIMARY KEY, "
+    "user_name TEXT NOT NULL REFERENCES desk_users (name), csrf_token TEXT NOT NULL, "
+    "created_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+    "CREATE TABLE desk_audit (audit_id {audit_id}, at TEXT NOT NULL, who TEXT NOT NULL, "
+    "what TEXT NOT NULL, ref TEXT, detail TEXT, client TEXT)",
+    "CREATE INDEX desk_audit_who ON desk_audit (what, who, at)",
+)
+_DESK_DDL = {
+    dialect: tuple(sql.format(audit_id=key) for sql in _DESK_TEMPLATE)
+    for dialect, key in (
+        ("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        ("postgresql", "BIGSERIAL PRIMARY KEY"),
+    )
+}
+_DESK_APPEND_ONLY = {
+    "sqlite": tuple(
+        f"CREATE TRIGGER desk_audit_no_{verb.lower()} BEFORE {verb} ON desk_audit "
+        f"BEGIN SELECT RAISE(ABORT, 'desk_audit is append-only (只增不改)'); END"
+        for verb in ("UPDATE", "DELETE")
+    ),
+    "postgresql": (
+        "CREATE TRIGGER desk_audit_no_change BEFORE UPDATE OR DELETE ON desk_audit "
+        "FOR EACH ROW EXECUTE FUNCTION append_only()",
+        "CREATE TRIGGER desk_audit_no_truncate BEFORE TRUNCATE ON desk_audit "
+        "FOR EACH STATEMENT EXECUTE FUNCTION append_only()",
+    ),
+}
+
+
 def migrations(dialect: str) -> list[tuple[int, tuple[str, ...]]]:
     """Each schema version and the statements that reach it from the one before."""
     return [
         (1, (_CASES_DDL, _EVENTS_DDL[dialect], *_OTHER_DDL, *_APPEND_ONLY[dialect])),
+        (2, (*_DESK_DDL[dialect], *_DESK_APPEND_ONLY[dialect])),
     ]
 
 
@@ -281,6 +318,70 @@ def insert_reviews(rows: Sequence[tuple]) -> Statement:
 
 def review_keys() -> Statement:
     return Statement("SELECT source, record_key, person_key FROM review_decisions")
+
+
+USER_COLUMNS = ("name", "role", "township", "village", "password_hash", "disabled", "created_at")
+AUDIT_COLUMNS = ("at", "who", "what", "ref", "detail", "client")
+
+
+def desk_user(name: str) -> Statement:
+    return Statement(f"SELECT {', '.join(USER_COLUMNS)} FROM desk_users WHERE name = ?", (name,))
+
+
+def desk_users() -> Statement:
+    return Statement(f"SELECT {', '.join(USER_COLUMNS)} FROM desk_users ORDER BY name")
+
+
+def insert_desk_user(row: tuple) -> Statement:
+    return _insert("desk_users", USER_COLUMNS, [row])
+
+
+def disable_desk_user(name: str) -> Statement:
+    return Statement("UPDATE desk_users SET disabled = 1 WHERE name = ?", (name,))
+
+
+def end_user_sessions(name: str) -> Statement:
+    return Statement("DELETE FROM desk_sessions WHERE user_name = ?", (name,))
+
+
+def insert_desk_session(row: tuple) -> Statement:
+    columns = ("token_hash", "user_name", "csrf_token", "created_at", "expires_at")
+    return _insert("desk_sessions", columns, [row])
+
+
+def desk_session(token_hash: str, now: str) -> Statement:
+    """The live session with its user (only an enabled user's)."""
+    return Statement(
+        "SELECT s.csrf_token, s.expires_at, "
+        + ", ".join(f"u.{c}" for c in USER_COLUMNS)
+        + " FROM desk_sessions s JOIN desk_users u ON u.name = s.user_name "
+        "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+        (token_hash, now),
+    )
+
+
+def end_desk_session(token_hash: str) -> Statement:
+    return Statement("DELETE FROM desk_sessions WHERE token_hash = ?", (token_hash,))
+
+
+def expired_sessions(now: str) -> Statement:
+    return Statement("DELETE FROM desk_sessions WHERE expires_at <= ?", (now,))
+
+
+def insert_audit(rows: Sequence[tuple]) -> Statement:
+    return _insert("desk_audit", AUDIT_COLUMNS, rows)
+
+
+def audit_count(what: str, since: str, who: str | None, client: str | None) -> Statement:
+    """How many audit rows of `what` since `since` by `who` or from `client`."""
+    return Statement(
+        "SELECT count(*) FROM desk_audit WHERE what = ? AND at >= ? AND (who = ? OR client = ?)",
+        (what, since, who, client),
+    )
+
+
+def audit_rows() -> Statement:
+    return Statement(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM desk_audit ORDER BY audit_id")
 
 
 def schema_table(dialect: str) -> Statement:
@@ -620,6 +721,68 @@ class CaseStore:
             if missing.height:
                 self._db.execute(insert_reviews(_rows(missing, REVIEW_COLUMNS)))
         return missing.height
+
+    # the desk's people, sessions and audit (用户、会话、访问记录)
+    def add_user(self, row: dict) -> None:
+        """Add a desk user (`USER_COLUMNS` but created_at); LookupError if the name exists."""
+        with self._db.transaction(exclusive=False):
+            if self._db.execute(desk_user(row["name"])):
+                raise LookupError(f"用户 {row['name']} 已存在 user {row['name']} exists")
+            full = {"disabled": 0, **row, "created_at": _now()}
+            self._db.execute(insert_desk_user(tuple(full[c] for c in USER_COLUMNS)))
+
+    def users(self) -> list[dict]:
+        return [dict(zip(USER_COLUMNS, r, strict=True)) for r in self._db.execute(desk_users())]
+
+    def user(self, name: str) -> dict | None:
+        rows = self._db.execute(desk_user(name))
+        return dict(zip(USER_COLUMNS, rows[0], strict=True)) if rows else None
+
+    def disable_user(self, name: str) -> None:
+        """Disable a user and end their sessions; LookupError if there is no such user."""
+        with self._db.transaction(exclusive=False):
+            if not self._db.execute(desk_user(name)):
+                raise LookupError(f"没有此用户 no user {name}")
+            self._db.execute(disable_desk_user(name))
+            self._db.execute(end_user_sessions(name))
+
+    def open_session(self, token_hash: str, user: str, csrf: str, expires_at: str) -> None:
+        with self._db.transaction(exclusive=False):
+            self._db.execute(expired_sessions(_now()))
+            self._db.execute(insert_desk_session((token_hash, user, csrf, _now(), expires_at)))
+
+    def session(self, token_hash: str) -> dict | None:
+        """The session's user (with `csrf_token`, `expires_at`), None when it has expired,
+        was ended or its user is disabled."""
+        rows = self._db.execute(desk_session(token_hash, _now()))
+        if not rows:
+            return None
+        return dict(zip(("csrf_token", "expires_at", *USER_COLUMNS), rows[0], strict=True))
+
+    def end_session(self, token_hash: str) -> None:
+        with self._db.transaction(exclusive=False):
+            self._db.execute(end_desk_session(token_hash))
+
+    def record_audit(
+        self,
+        who: str,
+        what: str,
+        ref: str | None = None,
+        detail: str | None = None,
+        client: str | None = None,
+    ) -> None:
+        """One audit row (who, when, what), never changed afterwards."""
+        with self._db.transaction(exclusive=False):
+            self._db.execute(insert_audit([(_now(), who, what, ref, detail, client)]))
+
+    def audit_count(
+        self, what: str, since: dt.datetime, who: str | None = None, client: str | None = None
+    ) -> int:
+        since_text = since.isoformat(timespec="microseconds")
+        return int(self._db.execute(audit_count(what, since_text, who, client))[0][0])
+
+    def desk_audit(self) -> pl.DataFrame:
+        return _frame(self._db.execute(audit_rows()), dict.fromkeys(AUDIT_COLUMNS, pl.String))
 
     def close(self) -> None:
         self._db.close()
