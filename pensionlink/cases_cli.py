@@ -26,7 +26,14 @@ from pensionlink.cases.store import (
 from pensionlink.cases.subsidy import subsidy_step
 from pensionlink.connectors.citizen_id import mask_citizen_id
 
-__all__ = ["act", "cases_app", "list_cases", "record_action", "with_case_store_trail"]
+__all__ = [
+    "LIST_FIELDS",
+    "act",
+    "cases_app",
+    "list_cases",
+    "record_action",
+    "with_case_store_trail",
+]
 
 cases_app = typer.Typer(no_args_is_help=True, help=__doc__)
 DB = Annotated[Path, typer.Option(help="the warehouse")]
@@ -43,6 +50,8 @@ _LIST = (
     "closed_run",
     "close_reason",
 )
+#: The fields of `list` (and of `--json`, and of the desk's API).
+LIST_FIELDS = (*_LIST, "objection_until", "amount_due_fen", "amount_recovered_fen", "outcome")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -73,7 +82,7 @@ def list_cases(db: Path) -> pl.DataFrame:
             citizen_id_masked=mask_citizen_id(pl.col("citizen_id")),
             new_tonight=(pl.col("opened_on") == latest).fill_null(False),
         )
-        .select(*_LIST, "objection_until", "amount_due_fen", "amount_recovered_fen", "outcome")
+        .select(LIST_FIELDS)
     )
 
 

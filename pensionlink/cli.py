@@ -21,12 +21,14 @@ from typing import Annotated
 import typer
 
 from pensionlink.cases_cli import cases_app
+from pensionlink.desk.users_cli import users_app
 from pensionlink.offline import go_offline
 from pensionlink.review_cli import review_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(review_app, name="review")
 app.add_typer(cases_app, name="cases")
+app.add_typer(users_app, name="users")
 
 DEMO_DIR = Path("data")
 DEMO_AS_OF = dt.date(2026, 11, 28)
@@ -440,6 +442,42 @@ def serve(
         "Ctrl-C stops"
     )
     serve_nightly(drop_root, db, cron, quiet_seconds)
+
+
+@app.command()
+def desk(
+    db: Annotated[Path, typer.Option(help="the warehouse the nightly runs publish into")],
+    host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="port")] = 8600,
+    secure_cookies: Annotated[
+        bool, typer.Option("--secure-cookies", help="cookies only over HTTPS (behind the proxy)")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Serve the desk (办理台) for village, township and city staff: worklists, cases,
+    doubtful links, downloads and the API, behind a login (users: pensionlink users)."""
+    _setup_logging(verbose)
+    from pensionlink.warehouse.database_key import MissingKey, database_key
+
+    try:
+        database_key()  # the desk reads the restricted night: say so now
+    except MissingKey as exc:
+        raise _fail(str(exc)) from None
+    import uvicorn
+
+    from pensionlink.desk.app import DeskConfig, create_app
+
+    typer.echo(f"办理台 desk on http://{host}:{port}/ for {db}; Ctrl-C stops")
+    uvicorn.run(
+        create_app(DeskConfig(db, secure_cookies)),
+        host=host,
+        port=port,
+        log_level="info" if verbose else "warning",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
 
 
 @app.command()

@@ -18,12 +18,15 @@ __all__ = [
     "case_people",
     "coverage_trend",
     "death_cases_to_notify",
+    "death_finding",
+    "desk_review_items",
     "evaluation_rows",
     "has_column",
     "has_table",
     "latest_published_run",
     "latest_run_stages",
     "open_review_items",
+    "person_records",
     "published_nights",
     "published_run",
     "queued_review_item",
@@ -229,4 +232,52 @@ def set_run_stages(run_id: str, stages: Sequence[tuple[str, float]]) -> Query:
         "UPDATE runs SET stages = CAST(?::JSON AS STRUCT(stage VARCHAR, seconds DOUBLE)[]) "
         "WHERE run_id = ?",
         (json.dumps(listed), run_id),
+    )
+
+
+#: Sources whose records of one person the desk shows beside a death (每个来源的记录).
+PERSON_SOURCES = (
+    "hukou",
+    "death_certificates",
+    "funeral",
+    "medical_enrollment",
+    "resident_roster",
+    "visits",
+)
+
+
+def desk_review_items() -> Query:
+    """Tonight's queued pairs not decided in the warehouse, with the candidate's township
+    and village on the hukou (where the pair belongs), the likeliest first."""
+    return Query(
+        """
+SELECT q.review_id, q.source, q.line_no, q.person_id, q.probability, q.weight,
+       q.runner_up, q.reason, h.township, h.village
+FROM review_queue q
+LEFT JOIN review_decisions d USING (review_id)
+LEFT JOIN (
+    SELECT citizen_id, any_value(township) AS township, any_value(village) AS village
+    FROM snapshots."hukou" GROUP BY citizen_id
+) h ON h.citizen_id = q.person_id
+WHERE d.review_id IS NULL
+ORDER BY q.probability DESC, q.review_id
+"""
+    )
+
+
+def person_records(source: str, citizen_id: str) -> Query:
+    """One person's records in a source's last accepted delivery (its snapshot)."""
+    if source not in PERSON_SOURCES:
+        raise ValueError(f"not a source the desk shows: {source}")
+    return Query(
+        f'SELECT * FROM snapshots."{source}" WHERE citizen_id = ? ORDER BY line_no',
+        (citizen_id,),
+    )
+
+
+def death_finding(citizen_id: str) -> Query:
+    """Tonight's deaths_to_deregister row of one person (evidence, dates, settlement)."""
+    return Query(
+        "SELECT * EXCLUDE (run_id) FROM deaths_to_deregister WHERE citizen_id = ?",
+        (citizen_id,),
     )

@@ -1,0 +1,58 @@
+"""Logging in (登录会话): session tokens, their expiry, CSRF tokens and the login limit.
+
+The session lives on the server, in the case store (`desk_sessions`): the browser holds
+a random token (cookie `pensionlink_session`, HttpOnly, SameSite=Strict), the store only
+its SHA-256, so a copied store opens no session. A session ends after `SESSION_HOURS`
+or at logout, and at once when its user is disabled. Each session has a CSRF token, sent
+to the browser as cookie `csrf_token` (readable by the page) and expected back in the
+header `X-CSRF-Token` of every state-changing request; it must equal both the cookie and
+the session's own token. Logins are limited: after `MAX_FAILED` failed attempts for one
+name or from one address within `FAILED_WINDOW`, further attempts are refused (429) until
+the window has passed — counted from the audit, so a restart forgets nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "FAILED_WINDOW",
+    "MAX_FAILED",
+    "SESSION_COOKIE",
+    "SESSION_HOURS",
+    "csrf_matches",
+    "expiry",
+    "new_token",
+    "token_hash",
+]
+
+SESSION_COOKIE = "pensionlink_session"
+CSRF_COOKIE = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_HOURS = 8  # one working day
+MAX_FAILED = 5
+FAILED_WINDOW = dt.timedelta(minutes=15)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def expiry(now: dt.datetime, hours: float = SESSION_HOURS) -> str:
+    return (now + dt.timedelta(hours=hours)).isoformat(timespec="microseconds")
+
+
+def csrf_matches(header: str | None, cookie: str | None, session_token: str) -> bool:
+    """The header carries the session's CSRF token, and so does the cookie."""
+    if not header or not cookie:
+        return False
+    return hmac.compare_digest(header, cookie) and hmac.compare_digest(header, session_token)
