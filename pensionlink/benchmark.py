@@ -54,6 +54,8 @@ STAGES = {
     "analyst": "发布分析库 writing the analysts' copy",
     "report": "生成报表 writing reports",
 }
+#: The line the command writes once its imports are done, just before the flow starts.
+_RUNNING = "运行 running night"
 _SAMPLE_SECONDS = 0.02
 
 
@@ -69,6 +71,8 @@ class BenchRun:
     maxrss: int
     floor: Floor
     startup: float = 0.0
+    imports: float = 0.0
+    prefect_api: float = 0.0
     between: float = 0.0
     after: float = 0.0
     accuracy: dict = field(default_factory=dict)
@@ -131,7 +135,7 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
     current = ["startup"]
     peaks: dict[str, int] = {}
     lines = []
-    t0 = time.perf_counter()
+    t0, spawned = time.perf_counter(), dt.datetime.now()
     proc = subprocess.Popen(
         [*_command(), "run", "--extracts", str(night), "--db", str(db), "--as-of", str(as_of)],
         stdout=subprocess.DEVNULL,
@@ -143,6 +147,8 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
     def follow() -> None:
         for line in proc.stderr:
             lines.append(line.rstrip())
+            if _RUNNING in line:
+                marks.setdefault("running", time.perf_counter() - t0)
             for stage, words in STAGES.items():
                 if line.rstrip().endswith(words):
                     current[0] = stage
@@ -166,6 +172,8 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
     with open_warehouse(db, read_only=True) as warehouse:
         recorded = warehouse.frame(latest_run_stages())
     stages = dict(zip(recorded["stage"], recorded["seconds"], strict=True))
+    flow_started = (recorded["started_at"][0] - spawned).total_seconds()
+    running = marks.pop("running", 0.0)
     return BenchRun(
         wall=wall,
         stages=stages,
@@ -174,6 +182,8 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
         maxrss=usage.ru_maxrss * 1024,
         floor=measure_floor(night),
         startup=marks.get("read", wall),
+        imports=running,
+        prefect_api=max(0.0, flow_started - running),
         between=_between(marks, stages),
         after=wall - max(marks.values(), default=0.0) - stages.get([*marks][-1], 0.0),
     )
@@ -210,6 +220,8 @@ def median_run(runs: list[BenchRun]) -> BenchRun:
             joined=runs[-1].floor.joined,
         ),
         startup=med(r.startup for r in runs),
+        imports=med(r.imports for r in runs),
+        prefect_api=med(r.prefect_api for r in runs),
         between=med(r.between for r in runs),
         after=med(r.after for r in runs),
         accuracy=runs[-1].accuracy,
@@ -227,7 +239,8 @@ def format_bench(result: BenchRun, runs: int, people: int) -> str:
         f"night of {people:,} people, median of {runs} run(s) of `pensionlink run`",
         f"  {'stage':<10}{'seconds':>9}{'peak memory':>14}",
         f"  {'startup':<10}{result.startup:>9.1f}{_gb(result.peak_by_stage.get('startup', 0)):>14}"
-        "   imports, Prefect's temporary API (PREFECT_API_URL avoids it)",
+        f"   imports {result.imports:.1f} s, Prefect's temporary API {result.prefect_api:.1f} s "
+        "(PREFECT_API_URL set to a running server avoids it)",
     ]
     for stage in [*STAGES, *(s for s in result.stages if s not in STAGES)]:
         seconds = result.stages.get(stage)

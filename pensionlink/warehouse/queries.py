@@ -87,9 +87,9 @@ def latest_run_stages() -> Query:
     order the run went through them), for the benchmark."""
     return Query(
         """
-SELECT run_id, s.stage AS stage, s.seconds AS seconds
-FROM (SELECT run_id, unnest(stages) AS s FROM (
-    SELECT run_id, stages FROM runs WHERE status = 'published'
+SELECT run_id, started_at, s.stage AS stage, s.seconds AS seconds
+FROM (SELECT run_id, started_at, unnest(stages) AS s FROM (
+    SELECT run_id, started_at, stages FROM runs WHERE status = 'published'
     ORDER BY as_of DESC, finished_at DESC LIMIT 1))
 """
     )

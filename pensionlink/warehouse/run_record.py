@@ -81,6 +81,7 @@ def summarise(run: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> dict:
     return {
         "run_id": run["run_id"][0],
         "as_of": run["as_of"][0],
+        "started_at": run["started_at"][0],
         "deaths": deaths.height,
         "deaths_confirmed": deaths.filter(pl.col("decision") == "confirmed").height,
         "deaths_review": deaths.filter(pl.col("decision") == "review").height,
