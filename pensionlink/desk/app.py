@@ -36,9 +36,10 @@ from fastapi.staticfiles import StaticFiles
 
 from pensionlink.cases.store import CaseStore, case_store_location, open_case_store
 from pensionlink.cases_cli import LIST_FIELDS
+from pensionlink.connectors.citizen_id import mask_one
 from pensionlink.desk import sessions
 from pensionlink.desk.accounts import DeskUser, machine_role, verify_password
-from pensionlink.desk.case_actions import ActionAsked, take_action
+from pensionlink.desk.case_actions import ActionAsked, state_allows, take_action
 from pensionlink.desk.night_data import desk_cases, review_items
 from pensionlink.desk.pair_view import explain, parse_comparison, waterfall
 from pensionlink.desk.worklists import (
@@ -61,6 +62,7 @@ from pensionlink.warehouse.queries import (
     PERSON_SOURCES,
     death_finding,
     has_table,
+    hukou_namesakes,
     person_records,
 )
 
@@ -77,7 +79,12 @@ _ACTIONS_OF_KIND = {
     "subsidy": ("apply", "village_check", "township_check", "city_approve", "pay", "archive"),
     "advance": ("approve", "advance_paid", "repay"),
 }
-_SOURCE_WORD = {**EVIDENCE, "resident_roster": "城乡居保参保名册", "visits": "就诊记录"}
+_SOURCE_WORD = {
+    **EVIDENCE,
+    "medical_enrollment": "医保参保记录",
+    "resident_roster": "城乡居保参保名册",
+    "visits": "就诊记录",
+}
 _FIELD_WORD = {
     "name": "姓名",
     "sex": "性别",
@@ -128,13 +135,18 @@ class DeskConfig:
         return self.db.parent / "data-docs"
 
 
-def _mask(value: Any) -> str:
-    from pensionlink.connectors.citizen_id import mask_one
+_ID_FIELDS = frozenset({"citizen_id_raw", "citizen_id", "person_id"})
 
+
+def _shown(value: Any, field: str) -> str:
+    """A record's value as the page shows it: IDs masked (前6后4), times to the minute."""
     if value is None:
         return "—"
-    text = str(value)
-    return (mask_one(text) or text) if len(text.replace(" ", "")) >= 15 else text
+    if field in _ID_FIELDS:
+        return mask_one(str(value)) or "—"
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return str(value)
 
 
 def _environment() -> jinja2.Environment:
@@ -153,7 +165,7 @@ def _environment() -> jinja2.Environment:
         SOURCE=_SOURCE_WORD,
         FIELD=_FIELD_WORD,
     )
-    env.filters["mask"] = _mask
+    env.filters["shown"] = _shown
     env.filters["yuan"] = lambda fen: "—" if fen is None else f"{fen / 100:,.2f}"
     return env
 
@@ -455,6 +467,7 @@ def create_app(config: DeskConfig) -> FastAPI:
                 "mine": machine_role(user, case["kind"], a) is not None,
             }
             for a in _ACTIONS_OF_KIND.get(case["kind"], ())
+            if state_allows(case["kind"], a, case["state"]) is not False
         ]
         return page(
             "case.html.j2",
@@ -553,14 +566,19 @@ def create_app(config: DeskConfig) -> FastAPI:
             )
         with night.read() as (warehouse, _, _):
             queued, record, person = warehouse.review_detail(review_id)
+            namesakes = (
+                warehouse.frame(hukou_namesakes(record["name"], record.get("birth_date")))
+                if record and record.get("name")
+                else pl.DataFrame()
+            )
         parts = parse_comparison(queued["comparison"])
         total = queued["weight"] if queued["weight"] is not None else sum(p.weight for p in parts)
         bars, zero, height = waterfall(parts, total)
         rows = [
             {
                 "label": label,
-                "left": _mask((record or {}).get(key)),
-                "right": _mask((person or {}).get(key)),
+                "left": _shown((record or {}).get(key), key),
+                "right": _shown((person or {}).get(key), key),
                 "same": (record or {}).get(key) == (person or {}).get(key),
             }
             for label, key in _PAIR_FIELDS
@@ -578,6 +596,10 @@ def create_app(config: DeskConfig) -> FastAPI:
             zero=zero,
             height=height,
             summary=explain(queued["weight"], queued["probability"]),
+            namesakes=[
+                {**r, "candidate": r["citizen_id"] == queued["person_id"]}
+                for r in namesakes.to_dicts()
+            ],
             source_word=_SOURCE_WORD.get(queued["source"], queued["source"]),
         )
 

@@ -66,9 +66,16 @@ def explain(total_weight: float | None, probability: float | None) -> str:
     if total_weight is None or probability is None:
         return "没有计算匹配权重（按身份证或规则判定）"
     return (
-        f"合计权重 {total_weight:+.1f}，即匹配概率 {probability:.2%}；"
+        f"合计权重 {total_weight:+.1f}，即匹配概率 {_percent(probability)}；"
         "是否为同一人须经办人核对原始材料后决定"
     )
+
+
+def _percent(p: float) -> str:
+    """0.999975 → '99.998%' (never rounded up to a certain 100%)."""
+    if p >= 0.9995:
+        return f"{min(p, 0.99999):.3%}"
+    return f"{p:.1%}"
 
 
 def waterfall(

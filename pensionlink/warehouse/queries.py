@@ -23,6 +23,7 @@ __all__ = [
     "evaluation_rows",
     "has_column",
     "has_table",
+    "hukou_namesakes",
     "latest_published_run",
     "latest_run_stages",
     "open_review_items",
@@ -280,4 +281,20 @@ def death_finding(citizen_id: str) -> Query:
     return Query(
         "SELECT * EXCLUDE (run_id) FROM deaths_to_deregister WHERE citizen_id = ?",
         (citizen_id,),
+    )
+
+
+def hukou_namesakes(name: str, birth_date: object | None) -> Query:
+    """People on the hukou with this name (and birth date, when the record has one): the
+    candidates a reviewer weighs against each other for namesakes (同名同生日)."""
+    columns = "citizen_id, name, sex, birth_date, township, village, hukou_status"
+    if birth_date is None:
+        return Query(
+            f'SELECT {columns} FROM snapshots."hukou" WHERE name = ? ORDER BY citizen_id LIMIT 20',
+            (name,),
+        )
+    return Query(
+        f'SELECT {columns} FROM snapshots."hukou" WHERE name = ? AND birth_date = ? '
+        "ORDER BY citizen_id LIMIT 20",
+        (name, birth_date),
     )
