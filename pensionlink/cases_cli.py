@@ -16,7 +16,9 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from pensionlink.cases.advance import advance_step, apply_advance
 from pensionlink.cases.machine import Refused, Request, step
+from pensionlink.cases.model import KIND_PREFIX
 from pensionlink.cases.store import (
     CaseStoreBusy,
     CaseStoreUnreachable,
@@ -120,17 +122,45 @@ def record_action(
     def one(case: dict, others: list[dict]) -> list[tuple[dict, dict]]:
         if case["kind"] == "subsidy":
             return subsidy_step(case, others, request)
+        if case["kind"] == "advance":
+            return [advance_step(case, request)]
         return [step(case, request, days)]
 
     with open_case_store(case_store_location(db)) as store:
+        if request.action == "apply_advance":
+            category = _category(db, case_id)
+            fen = int(in_force.advance_amount * 100) if in_force.advance_amount else None
+
+            def opening(case: dict, others: list[dict], new_id: str):
+                return apply_advance(case, others, request, category, fen, new_id)
+
+            changes = store.act_opening(case_id, "advance", KIND_PREFIX["advance"], opening)
+            return changes[-1][0]  # the advance case opened
         changes = store.act_on_person(case_id, one)
     return changes[0][0]
+
+
+def _category(db: Path, case_id: str) -> str | None:
+    """The person's category in the warehouse's latest uninsured_eligible (None: not
+    listed, or no published night)."""
+    from pensionlink.warehouse.queries import case_category, has_table
+    from pensionlink.warehouse.store import open_warehouse
+
+    if not Path(db).exists():
+        return None
+    with open_warehouse(db, read_only=True) as warehouse:
+        if not all(warehouse.frame(has_table(t))["n"][0] for t in ("cases", "uninsured_eligible")):
+            return None
+        found = warehouse.frame(case_category(case_id))
+    return found["category"][0] if found.height else None
 
 
 @cases_app.command("list")
 def list_command(
     db: DB = Path("data/pensionlink.duckdb"),
-    kind: Annotated[str | None, typer.Option(help="death | recovery | uninsured | subsidy")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="death | recovery | uninsured | subsidy | advance")
+    ] = None,
     state: Annotated[str | None, typer.Option(help="a state, e.g. to_verify, closed")] = None,
     township: Annotated[str | None, typer.Option(help="乡镇街道")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
@@ -239,4 +269,11 @@ def act(
         raise _fail(str(exc)) from None
     except CaseStoreUnreachable as exc:
         raise _fail(f"案件库无法连接 case store unreachable: {exc}") from None
+    if new["case_id"] != case_id:  # an action that opened a case (apply_advance)
+        typer.echo(
+            f"已记录 recorded: {case_id} {action} by {by.strip()}；"
+            f"新立案 opened {new['case_id']} → {new['state']}"
+        )
+        typer.echo(new["case_id"])
+        return
     typer.echo(f"已记录 recorded: {case_id} {action} by {by.strip()} → {new['state']}")

@@ -192,7 +192,7 @@ def night_changes(
                     "outcome": outcome,
                 }
             continue
-        if case["kind"] in ("recovery", "subsidy"):
+        if case["kind"] in ("recovery", "subsidy", "advance"):
             continue  # money owed (or claimed) does not vanish with tonight's data (below)
         if case["case_id"] in hold:
             continue  # acted on during the run: the next night decides

@@ -47,11 +47,6 @@ ACTION_ROLES = {
     "record_recovery": ("finance", "supervisor"),
     "write_off": ("supervisor",),
 }
-_LATER = {  # contract actions that come with issue 17
-    ("uninsured", "apply_advance"): "垫付案件随第17号需求启用 advance cases come with issue 17",
-}
-
-
 _WORD = {"death": "死亡", "recovery": "追回", "uninsured": "应保未保"}
 
 
@@ -119,8 +114,6 @@ def step(
         raise Refused("--by: 请填写经办人姓名 expected who acts (not empty)")
     if request.role == SYSTEM or request.role not in ROLES:
         raise Refused(f"--role: 无此角色 unknown role {request.role!r} (one of {', '.join(ROLES)})")
-    if (kind, action) in _LATER:
-        raise Refused(_LATER[(kind, action)])
     if (kind, action) not in ACTIONS:
         names = ", ".join(a for k, a in ACTIONS if k == kind)
         raise Refused(f"{_WORD[kind]}案件无此操作 no action {action!r} on a {kind} case ({names})")

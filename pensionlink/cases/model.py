@@ -22,8 +22,8 @@ __all__ = [
 ]
 
 #: Case id prefixes: 'D000123' a death, 'R…' a recovery, 'U…' an uninsured person,
-#: 'S…' a funeral subsidy claim (丧葬补助金申领).
-KIND_PREFIX = {"death": "D", "recovery": "R", "uninsured": "U", "subsidy": "S"}
+#: 'S…' a funeral subsidy claim (丧葬补助金申领), 'A…' a contribution advance (缴费资金垫付).
+KIND_PREFIX = {"death": "D", "recovery": "R", "uninsured": "U", "subsidy": "S", "advance": "A"}
 CLOSED = "closed"
 SYSTEM = "system"  # `by` and `role` of the night's own events
 
@@ -87,3 +87,11 @@ class NightChanges:
     @property
     def is_empty(self) -> bool:
         return self.opened.is_empty() and self.updated.is_empty() and self.events.is_empty()
+
+    def then(self, later: NightChanges) -> NightChanges:
+        """These changes and `later`'s (on other cases) as one night's."""
+        return NightChanges(
+            opened=pl.concat([self.opened, later.opened]),
+            updated=pl.concat([self.updated, later.updated]),
+            events=pl.concat([self.events, later.events]),
+        )

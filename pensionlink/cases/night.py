@@ -16,6 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
+from pensionlink.cases.advance import (
+    MONTH_ACTIONS,
+    advance_ledger,
+    advance_payments,
+    reconcile,
+)
 from pensionlink.cases.candidates import night_candidates, roster_facts
 from pensionlink.cases.decisions import case_decisions
 from pensionlink.cases.keys import person_keys
@@ -101,13 +107,16 @@ def write_night_cases(
     policy = policy or load_policy(as_of)
     candidates = night_candidates(tables, key, policy.value_on("funeral_subsidy"))
     facts = roster_facts(linked, key)
+    payments = advance_payments(linked, key)
     at = dt.datetime.now()
     with open_case_store(case_store_location(db)) as store:
 
         def lifecycle(cases: pl.DataFrame):
             # read inside the night's transaction: nothing slips by
             hold = store.staff_cases_after(mark) if mark is not None else frozenset()
-            return night_changes(cases, candidates, facts, run_id, as_of, at, hold)
+            changes = night_changes(cases, candidates, facts, run_id, as_of, at, hold)
+            counted = store.months_read("advance", MONTH_ACTIONS)  # 垫付台账: months read
+            return changes.then(reconcile(cases, counted, payments, run_id, as_of, at))
 
         changes = store.write_night(run_id, as_of, lifecycle)
         cases, events, nights = store.cases(), store.events(), store.nights()
@@ -124,6 +133,9 @@ def write_night_cases(
         if t in tables
     ]
     people = identities([*frames, linked["hukou"]], key)
-    published, log_frame = warehouse_cases(cases, events, nights, people)
+    estimate = policy.monthly_pension_estimate
+    pensions = payments.sort("pay_month").group_by("person_key").agg(pl.col("pension_fen").last())
+    ledger = advance_ledger(cases, events, pensions, int(estimate * 100))
+    published, log_frame = warehouse_cases(cases, events, nights, people, ledger)
     log.info("案件 cases moved and framed in %.3f s", time.perf_counter() - started)
     return {"cases": published, "case_events": log_frame}

@@ -243,6 +243,21 @@ def cases_of_person(person_key: str, lock: bool) -> Statement:
     )
 
 
+def last_number(kind: str) -> Statement:
+    return Statement("SELECT coalesce(max(number), 0) FROM cases WHERE kind = ?", (kind,))
+
+
+def months_read(kind: str, actions: Sequence[str]) -> Statement:
+    """(case_id, outcome) of the night's month events (a ledger's months read) on cases
+    of `kind`."""
+    marks = ", ".join("?" for _ in actions)
+    return Statement(
+        f"SELECT e.case_id, e.outcome FROM case_events e JOIN cases c ON c.case_id = e.case_id "
+        f"WHERE c.kind = ? AND e.action IN ({marks}) ORDER BY e.event_id",
+        (kind, *actions),
+    )
+
+
 def last_event_id() -> Statement:
     return Statement("SELECT coalesce(max(event_id), 0) FROM case_events")
 
@@ -567,6 +582,14 @@ class CaseStore:
         """Cases a person acted on after event `event_id`."""
         return frozenset(r[0] for r in self._db.execute(staff_cases_after(event_id)))
 
+    def months_read(self, kind: str, actions: Sequence[str]) -> pl.DataFrame:
+        """(case_id, outcome) of every `actions` event on cases of `kind` (the months an
+        advance's ledger has read)."""
+        return _frame(
+            self._db.execute(months_read(kind, actions)),
+            {"case_id": pl.String, "outcome": pl.String},
+        )
+
     def events(self, case_id: str | None = None) -> pl.DataFrame:
         return _frame(self._db.execute(events_of(case_id)), EVENT_SCHEMA)
 
@@ -624,8 +647,31 @@ class CaseStore:
         (a subsidy payment offsetting an overpayment): `step` takes the case and the
         person's other cases and returns every changed case with its event; all are
         written in one transaction with the person's cases locked."""
+        return self._act_on_person(case_id, lambda case, others, _: step(case, others), None)
+
+    def act_opening(
+        self,
+        case_id: str,
+        kind: str,
+        prefix: str,
+        step: Callable[[dict, list[dict], str], list[tuple[dict, dict]]],
+    ) -> list[tuple[dict, dict]]:
+        """Like `act_on_person`, for a step that opens a case of `kind` (an advance on an
+        uninsured case): `step` also gets the new case's id (`prefix` + the next number of
+        `kind`, numbered under the transaction's lock); a returned row with that id is
+        inserted, the others updated."""
+        return self._act_on_person(case_id, step, (kind, prefix))
+
+    def _act_on_person(
+        self,
+        case_id: str,
+        step: Callable[[dict, list[dict], str | None], list[tuple[dict, dict]]],
+        opens: tuple[str, str] | None,
+    ) -> list[tuple[dict, dict]]:
         lock = self.dialect == "postgresql"
         with self._db.transaction(exclusive=False):
+            if lock and opens:  # two openings at once take the next number one by one
+                self._db.execute(Statement("SELECT pg_advisory_xact_lock(17)"))
             rows = self._db.execute(one_case(case_id, lock=lock))
             if not rows:
                 raise LookupError(f"没有此案件 no case {case_id} (see pensionlink cases list)")
@@ -634,9 +680,21 @@ class CaseStore:
                 self._db.execute(cases_of_person(case["person_key"], lock)), CASE_SCHEMA
             )
             others = [c for c in person.to_dicts() if c["case_id"] != case_id]
-            changes = step(case, others)
+            new_id = None
+            if opens:
+                kind, prefix = opens
+                new_id = f"{prefix}{self._db.execute(last_number(kind))[0][0] + 1:06d}"
+            changes = step(case, others, new_id)
+            opened = [new for new, _ in changes if new["case_id"] == new_id]
+            self._db.execute(insert_cases([tuple(new[c] for c in CASE_COLUMNS) for new in opened]))
             self._db.execute(
-                update_cases([tuple(new[c] for c in (*MUTABLE, "case_id")) for new, _ in changes])
+                update_cases(
+                    [
+                        tuple(new[c] for c in (*MUTABLE, "case_id"))
+                        for new, _ in changes
+                        if new["case_id"] != new_id
+                    ]
+                )
             )
             self._db.execute(
                 insert_events([tuple(event.get(c) for c in EVENT_COLUMNS) for _, event in changes])

@@ -33,7 +33,12 @@ NEXT_STEP = {
     ("subsidy", "township_checked"): "市级审批（city_approve）",
     ("subsidy", "approved"): "发放至社保卡或银行账户（pay）",
     ("subsidy", "paid"): "归档（archive）",
+    ("advance", "to_approve"): "审核垫付申请（approve）",
+    ("advance", "to_pay"): "拨付垫付资金（advance_paid）",
+    ("advance", "repaying"): "按月扣回养老金直至还清（可提前还款 repay）",
 }
+#: Kinds whose amounts are money owed back: recovered so far and the balance.
+_OWED = ("recovery", "advance")
 CASES_COLUMNS = (
     "case_id",
     "kind",
@@ -56,6 +61,10 @@ CASES_COLUMNS = (
     "balance",
     "balance_since",
     "outcome",
+    "months_repaid",
+    "months_left",
+    "months_flagged",
+    "flagged_months",
 )
 EVENTS_COLUMNS = (
     "case_id",
@@ -69,6 +78,13 @@ EVENTS_COLUMNS = (
     "amount",
     "outcome",
 )
+_LEDGER = {
+    "case_id": pl.String,
+    "months_repaid": pl.Int32,
+    "months_left": pl.Int32,
+    "months_flagged": pl.Int32,
+    "flagged": pl.String,
+}
 _ID = {"citizen_id": pl.String, "name": pl.String, "township": pl.String, "village": pl.String}
 
 
@@ -104,10 +120,17 @@ def _money(fen: pl.Expr) -> pl.Expr:
 
 
 def warehouse_cases(
-    cases: pl.DataFrame, events: pl.DataFrame, nights: pl.DataFrame, people: pl.DataFrame
+    cases: pl.DataFrame,
+    events: pl.DataFrame,
+    nights: pl.DataFrame,
+    people: pl.DataFrame,
+    ledger: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The warehouse's `cases` and `case_events` (without run_id): `new_tonight` is a case
-    opened on the newest night that moved cases (so a re-run of it still says so)."""
+    opened on the newest night that moved cases (so a re-run of it still says so).
+    `ledger` (`advance.advance_ledger`): an advance's months repaid, left and flagged."""
+    if ledger is None:
+        ledger = pl.DataFrame(schema=_LEDGER)
     moved = nights.filter(pl.col("moved") == 1).select("as_of").unique()
     latest = moved["as_of"].max()  # the newest night that moved cases (a re-run included)
     opened_nights = (
@@ -128,6 +151,7 @@ def warehouse_cases(
     out = (
         cases.join(people, on="person_key", how="left")
         .join(opened_nights, on="case_id", how="left")
+        .join(ledger.select(list(_LEDGER)).cast(_LEDGER), on="case_id", how="left")
         .with_columns(
             nights_open=pl.col("nights_open").fill_null(0),
             new_tonight=(pl.col("opened_on") == latest).fill_null(False),
@@ -136,12 +160,13 @@ def warehouse_cases(
             objection_until=pl.col("objection_until").str.to_date(),
             balance_since=pl.col("balance_since").str.to_date(),
             amount_due=_money(pl.col("amount_due_fen")),
-            amount_recovered=pl.when(pl.col("kind") == "recovery").then(
+            amount_recovered=pl.when(pl.col("kind").is_in(_OWED)).then(
                 _money(pl.col("amount_recovered_fen"))
             ),
-            balance=pl.when(pl.col("kind") == "recovery").then(
+            balance=pl.when(pl.col("kind").is_in(_OWED)).then(
                 _money(pl.col("amount_due_fen") - pl.col("amount_recovered_fen"))
             ),
+            flagged_months=pl.col("flagged"),
         )
         .select(CASES_COLUMNS)
         .sort("case_id")

@@ -39,6 +39,10 @@ CASE_COLUMNS: dict[str, pl.DataType] = {
     "balance": MONEY,
     "balance_since": pl.Date,
     "outcome": pl.String,
+    "months_repaid": pl.Int32,  # an advance's ledger (垫付台账)
+    "months_left": pl.Int32,
+    "months_flagged": pl.Int32,
+    "flagged_months": pl.String,
 }
 
 

@@ -76,6 +76,9 @@ CASE_STATE = {
     "township_checked": "乡镇已审核",
     "approved": "市级已审批，待发放",
     "paid": "已发放，待归档",
+    "to_approve": "已申请垫付，待审核",
+    "to_pay": "已审核，待拨付垫付资金",
+    "repaying": "垫付已拨付，按月扣回中",
     "closed": "已办结",
 }
 CLOSE_REASON = {
@@ -89,6 +92,7 @@ CLOSE_REASON = {
     "death_not_confirmed": "死亡未认定，不再追回",
     "archived": "已发放归档",
     "refused": "不予发放",
+    "repaid": "垫付已还清",
 }
 CASE_ACTION = {
     "opened": "立案",
@@ -107,6 +111,12 @@ CASE_ACTION = {
     "pay": "发放丧葬补助金",
     "archive": "归档",
     "subsidy_offset": "以丧葬补助金抵扣多领待遇",
+    "approve": "审核垫付申请",
+    "advance_paid": "垫付资金到账",
+    "repay": "提前还款",
+    "month_withheld": "按月扣回养老金",
+    "month_paid_in_full": "异常：欠款未清却全额发放",
+    "withheld_after_repaid": "异常：已还清仍扣发",
     "objection_passed": "异议期满",
     "confirmed_by_data": "数据确认死亡",
     "back_to_verify": "数据冲突，退回核实",
@@ -120,6 +130,7 @@ CASE_ACTION = {
     "closed_death_not_confirmed": "办结：死亡未认定，不再追回",
     "closed_archived": "办结：已发放归档",
     "closed_refused": "办结：不予发放",
+    "closed_repaid": "办结：垫付已还清",
 }
 #: What the night knew against a funeral subsidy claim (a subsidy case's `outcome`).
 SUBSIDY_ELIGIBILITY = {

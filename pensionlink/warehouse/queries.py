@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "Query",
+    "case_category",
+    "case_events_of",
     "case_people",
     "coverage_trend",
     "death_cases_to_notify",
@@ -34,6 +36,7 @@ __all__ = [
     "report_rows",
     "run_dates",
     "set_run_stages",
+    "subsidy_claim_deaths",
     "warehouse_review_decisions",
 ]
 
@@ -204,6 +207,50 @@ def queued_review_item(review_id: str) -> Query:
         "SELECT review_id, source, line_no, record_key, person_id FROM review_queue "
         "WHERE review_id = ?",
         (review_id,),
+    )
+
+
+def subsidy_claim_deaths() -> Query:
+    """Each funeral subsidy claim's death as the latest night that listed it had it (the
+    death leaves deaths_to_deregister once the roster is 终止; the claim goes on)."""
+    return Query(
+        """
+WITH latest AS (
+    SELECT h.citizen_id, h.death_date, h.pension_no, h.status_at_death
+    FROM deaths_to_deregister_history h JOIN runs r USING (run_id)
+    WHERE r.status IN ('published', 'backfilled', 'superseded')
+    QUALIFY row_number() OVER (
+        PARTITION BY h.citizen_id ORDER BY r.as_of DESC, r.finished_at DESC) = 1
+)
+SELECT c.case_id, l.death_date, l.pension_no, l.status_at_death
+FROM cases c JOIN latest l ON l.citizen_id = c.citizen_id
+WHERE c.kind = 'subsidy'
+ORDER BY c.case_id
+"""
+    )
+
+
+def case_events_of(kinds: Sequence[str]) -> Query:
+    """The staff's and the night's events on cases of `kinds`, in order."""
+    marks = ", ".join("?" for _ in kinds)
+    return Query(
+        f"""
+SELECT e.case_id, e."at", e."by", e.role, e.action, e.from_state, e.to_state, e.note,
+       e.amount, e.outcome
+FROM case_events e JOIN cases c ON c.case_id = e.case_id
+WHERE c.kind IN ({marks})
+ORDER BY e.case_id, e."at"
+""",
+        tuple(kinds),
+    )
+
+
+def case_category(case_id: str) -> Query:
+    """The category (类别) in tonight's uninsured_eligible of the person of case `case_id`."""
+    return Query(
+        "SELECT u.category FROM cases c JOIN uninsured_eligible u ON u.citizen_id = c.citizen_id "
+        "WHERE c.case_id = ? LIMIT 1",
+        (case_id,),
     )
 
 

@@ -57,7 +57,7 @@ def test_verify_alive_closes_a_death_from_every_open_state(state):
         ("death", "to_verify", "notify", "not allowed in state to_verify"),
         ("death", "closed", "verify_dead", "not allowed in state closed"),
         ("death", "confirmed", "record_recovery", "no action 'record_recovery'"),
-        ("uninsured", "to_contact", "apply_advance", "issue 17"),
+        ("uninsured", "to_contact", "apply_advance", "no action 'apply_advance'"),  # advance.py
         ("recovery", "closed", "record_recovery", "not allowed in state closed"),
     ],
 )
