@@ -208,11 +208,7 @@ def duplicate_funeral_benefits(
             reason=pl.format(STATUS_UNKNOWN_REASON, "history_problem"),
         )
     )
-    return (
-        _with_area(pl.concat(rows), roster, linked["hukou"])
-        .select(COLUMNS)
-        .sort(ORDER)
-    )
+    return _with_area(pl.concat(rows), roster, linked["hukou"]).select(COLUMNS).sort(ORDER)
 
 
 def _with_area(found: pl.DataFrame, roster: pl.DataFrame, hukou: pl.DataFrame) -> pl.DataFrame:

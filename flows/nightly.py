@@ -19,6 +19,7 @@ from pensionlink.connectors.delivery_guard import DeliveryGuard
 from pensionlink.expectations import validate_night
 from pensionlink.findings import night_findings, source_quality
 from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
+from pensionlink.flows.cluster import partitioned_stages
 from pensionlink.matching import link_night
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -348,8 +349,17 @@ def _record_stages(db: Path, run: str, stages: list[tuple[str, float]]) -> None:
 
 
 @flow(name="pensionlink-nightly", log_prints=False, persist_result=False)
-def nightly(extracts: str, db: str, as_of: str | None = None, policy: str | None = None) -> dict:
-    """Nightly sync of one drop folder into the warehouse; returns the run's summary."""
+def nightly(
+    extracts: str,
+    db: str,
+    as_of: str | None = None,
+    policy: str | None = None,
+    partitions: int | None = None,
+) -> dict:
+    """Nightly sync of one drop folder into the warehouse; returns the run's summary.
+
+    With `partitions`, linkage and findings run in that many parts as tasks on the flow's
+    task runner (`flows.cluster`: `nightly.with_options(task_runner=dask_task_runner(…))`)."""
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     settings = Settings(
         extracts=Path(extracts),
@@ -357,12 +367,13 @@ def nightly(extracts: str, db: str, as_of: str | None = None, policy: str | None
         as_of=day,
         policy=load_policy(day, Path(policy) if policy else None),
     )
+    link, find = partitioned_stages(partitions) if partitions else (link_task, findings_task)
     return _pipeline(
         settings,
         read_task,
         check_task,
-        link_task,
-        findings_task,
+        link,
+        find,
         publish_task,
         analyst_task,
         report_task,

@@ -7,6 +7,7 @@ the file, the row or column and the reason. No citizen IDs or names are printed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -68,28 +69,70 @@ def _date(value: str | None, option: str) -> dt.date:
         raise _fail(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
 
 
+#: Parts on a running cluster when --partitions is not given.
+DASK_PARTS = 16
+#: A run on Dask: (scheduler address, local workers, parts).
+Cluster = tuple[str | None, int | None, int]
+
+
 @app.command()
 def run(
     extracts: Annotated[Path, typer.Option(help="drop folder of one night (EXTRACTS.md)")],
     db: Annotated[Path, typer.Option(help="DuckDB file to publish into")],
     as_of: Annotated[str | None, typer.Option(help="date the run is for, YYYY-MM-DD")] = None,
     policy: Annotated[Path | None, typer.Option(help="policy TOML (default: bundled)")] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="link and find in parts on the Dask scheduler at ADDRESS (tcp://host:8786)",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="link and find in parts on a local Dask cluster of N processes"),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help=f"parts with --dask/--workers (default: N workers, or {DASK_PARTS})"
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """One nightly run over a drop folder; exit 0 when it published."""
     _setup_logging(verbose)
-    summary = _run_flow(extracts, db, _date(as_of, "--as-of"), policy)
+    cluster = _cluster(dask, workers, partitions)
+    summary = _run_flow(extracts, db, _date(as_of, "--as-of"), policy, cluster)
     _print_summary(summary, db)
 
 
-def _run_flow(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
+def _cluster(address: str | None, workers: int | None, partitions: int | None) -> Cluster | None:
+    """(address, workers, parts) of a run on Dask, or None for one process."""
+    if address and workers:
+        raise _fail("--dask 与 --workers 只能选一个 give either --dask ADDRESS or --workers N")
+    if not (address or workers):
+        if partitions:
+            raise _fail("--partitions 需要 --dask 或 --workers needs --dask or --workers")
+        return None
+    return address, workers, partitions or workers or DASK_PARTS
+
+
+def _run_flow(
+    extracts: Path,
+    db: Path,
+    as_of: dt.date,
+    policy: Path | None,
+    cluster: Cluster | None = None,
+) -> dict:
     """The night under `orderly_stop`: a signal or an I/O error ends it with one line
     (exit 130/143 or 2), a bug with one line and exit 1 (its traceback only with -v)."""
     from pensionlink.failures import orderly_stop
 
     with orderly_stop() as received:
         try:
-            return _start_night(extracts, db, as_of, policy)
+            return _start_night(extracts, db, as_of, policy, cluster)
         except typer.Exit:
             raise
         except BaseException as exc:  # every failure: one line, no traceback
@@ -142,7 +185,13 @@ def _check_folders(extracts: Path, db: Path) -> None:
         ) from None
 
 
-def _start_night(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) -> dict:
+def _start_night(
+    extracts: Path,
+    db: Path,
+    as_of: dt.date,
+    policy: Path | None,
+    cluster: Cluster | None = None,
+) -> dict:
     from pensionlink.connectors import SourceRejected
     from pensionlink.file_modes import BadFileMode, file_mode
     from pensionlink.settings import PolicyError, load_policy
@@ -163,19 +212,45 @@ def _start_night(extracts: Path, db: Path, as_of: dt.date, policy: Path | None) 
     logging.getLogger("pensionlink.flow").info("运行 running night %s (Prefect flow)", as_of)
     # GX's import (≈5 s) on this core while Prefect's API starts in a process of its own.
     threading.Thread(target=import_great_expectations, name="import-gx", daemon=True).start()
+    night, parts, api = nightly, None, contextlib.nullcontext()
+    if cluster is not None:
+        night, parts, api = _on_dask(nightly, *cluster)
     called = dt.datetime.now()
     try:
-        summary = nightly(
-            extracts=str(extracts),
-            db=str(db),
-            as_of=as_of.isoformat(),
-            policy=str(policy) if policy else None,
-        )
+        with api:
+            summary = night(
+                extracts=str(extracts),
+                db=str(db),
+                as_of=as_of.isoformat(),
+                policy=str(policy) if policy else None,
+                partitions=parts,
+            )
     except SourceRejected as exc:
         raise _fail(f"{exc}; nothing published, {db} still holds the previous night") from None
     if not os.environ.get("PREFECT_API_URL") and summary.get("started_at"):
         summary["prefect_api_seconds"] = (summary["started_at"] - called).total_seconds()
     return summary
+
+
+def _on_dask(nightly, address: str | None, workers: int | None, parts: int):
+    """The nightly flow with a Dask task runner, its number of parts and the Prefect API
+    its workers report to (`flows.cluster.api_for_workers`)."""
+    from pensionlink.flows.cluster import ClusterMissing, api_for_workers, dask_task_runner
+
+    # Dask's own progress lines (scheduler, workers) only as warnings, in workers too.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    try:
+        runner = dask_task_runner(address, workers)
+    except ClusterMissing as exc:
+        raise _fail(str(exc)) from None
+    if address and not os.environ.get("PREFECT_API_URL"):
+        logging.getLogger("pensionlink.flow").warning(
+            "未设置 PREFECT_API_URL: 其他机器上的 worker 无法报告任务状态 workers on other "
+            "machines cannot reach the temporary Prefect API; set PREFECT_API_URL to a server"
+        )
+    where = address or f"local cluster of {workers} processes"
+    logging.getLogger("pensionlink.flow").info("Dask: %s, %d parts", where, parts)
+    return nightly.with_options(task_runner=runner), parts, api_for_workers()
 
 
 def _print_summary(s: dict, db: Path) -> None:

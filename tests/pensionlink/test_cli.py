@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -81,3 +83,22 @@ def test_bad_files_after_a_good_night_are_named_and_stood_in_for(
     assert len(lines) == 3
     assert all("上次有效数据" in ln for ln in lines)
     assert any("resident_roster" in ln and "个人编号" in ln for ln in lines)
+
+
+def test_dask_options_that_do_not_fit_are_one_line(tmp_path):
+    base = ["run", "--extracts", str(tmp_path), "--db", str(tmp_path / "x.duckdb")]
+    result = runner.invoke(app, [*base, "--dask", "tcp://127.0.0.1:8786", "--workers", "2"])
+    assert result.exit_code == 2 and "--dask ADDRESS or --workers N" in result.stderr
+    result = runner.invoke(app, [*base, "--partitions", "4"])
+    assert result.exit_code == 2 and "needs --dask or --workers" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_run_in_one_process_never_loads_dask():
+    code = (
+        "import sys; import pensionlink.cli, pensionlink.flows.nightly; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('dask', 'distributed', 'prefect_dask')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
