@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 from pensionlink.findings.agency_disagreements import ORDER as DISAGREEMENT_ORDER
 from pensionlink.findings.coverage import ORDER as COVERAGE_ORDER
@@ -34,7 +35,7 @@ from pensionlink.findings.funeral_benefits import ORDER as FUNERAL_ORDER
 from pensionlink.findings.night import night_findings
 from pensionlink.findings.uninsured import ORDER as UNINSURED_ORDER
 from pensionlink.findings.withheld import WITHHELD, attributed_withheld
-from pensionlink.matching.partitioned import Run, hash_part, in_turn
+from pensionlink.matching.partitioned import Run, hash_part, in_turn, split
 
 from pensionlink.settings import Policy
 
@@ -46,8 +47,8 @@ __all__ = [
     "split_night",
 ]
 
-#: The columns that tie a row to a person, and the prefix of each in a group's keys.
-KEYS = {"person_id": "i:", "citizen_id": "i:", "pension_no": "n:"}
+#: The columns that tie a row to a person.
+KEYS = ("person_id", "citizen_id", "pension_no")
 #: Frames whose rows without a person go to every part (read against every death).
 TO_EVERY_PART = ("visits",)
 
@@ -60,57 +61,63 @@ _ORDERS = {
 }
 
 
-def _keys(frame: pl.DataFrame) -> list[pl.Expr]:
-    return [
-        pl.concat_str(pl.lit(prefix), pl.col(column))
-        for column, prefix in KEYS.items()
-        if column in frame.columns
-    ]
+def _key_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in KEYS if c in frame.columns]
 
 
 def _row_key(frame: pl.DataFrame) -> pl.Expr:
-    keys = _keys(frame)
-    return pl.coalesce(keys) if keys else pl.lit(None, pl.String)
+    columns = _key_columns(frame)
+    return pl.coalesce(columns) if columns else pl.lit(None, pl.String)
 
 
 def person_groups(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Every key (`i:<id>`, `n:<pension_no>`) with its group: the smallest key of all the
-    keys it shares a row with, directly or through others."""
+    """Every key (a citizen ID or a pension number) with its group: the smallest key of
+    all the keys it shares a row with, directly or through others.
+
+    (An ID and a pension number that happened to be equal would join two groups: more in
+    one part, never a person split.)"""
     edges = []
     for frame in frames.values():
-        keys = _keys(frame)
-        if not keys:
-            continue
-        first = pl.coalesce(keys)
-        edges.extend(
-            frame.select(a=first, b=key).filter(pl.col("a").is_not_null()).unique() for key in keys
-        )
+        columns = _key_columns(frame)
+        if columns:
+            first = pl.coalesce(columns)
+            edges.extend(
+                frame.select(a=first, b=pl.col(c).fill_null(first)).drop_nulls() for c in columns
+            )
     if not edges:
         return pl.DataFrame(schema={"key": pl.String, "group": pl.String})
-    pairs = pl.concat(edges).with_columns(pl.col("b").fill_null(pl.col("a"))).unique()
-    both = pl.concat([pairs, pairs.select(a="b", b="a")]).unique()
-    groups = both.select(key="a").unique().with_columns(group="key")
+    pairs = pl.concat(edges).unique()
+    keys = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
+    index = pl.DataFrame({"key": keys}).with_row_index("_n")
+    numbered = pairs.join(index, left_on="a", right_on="key").join(
+        index, left_on="b", right_on="key", suffix="_b"
+    )
+    root = _smallest_reachable(len(keys), numbered["_n"].to_numpy(), numbered["_n_b"].to_numpy())
+    return pl.DataFrame({"key": keys, "group": keys.gather(root)})
+
+
+def _smallest_reachable(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each of `n` nodes joined by edges a–b, the smallest node of its component:
+    labels only fall (each edge takes the smaller of its two ends), and pointer jumping
+    (label of the label) shortens chains, until every edge's ends agree."""
+    label = np.arange(n, dtype=np.int64)
     while True:
-        seen = (
-            both.join(groups, left_on="b", right_on="key")
-            .group_by("a")
-            .agg(pl.col("group").min().alias("_seen"))
-        )
-        moved = groups.join(seen, left_on="key", right_on="a", how="left").with_columns(
-            _new=pl.min_horizontal("group", "_seen")
-        )
-        if moved.filter(pl.col("_new") != pl.col("group")).is_empty():
-            return groups
-        groups = moved.select("key", group="_new")
+        low = np.minimum(label[a], label[b])
+        np.minimum.at(label, a, low)
+        np.minimum.at(label, b, low)
+        label = label[label]
+        if np.array_equal(label[a], label[b]) and np.array_equal(label, label[label]):
+            return label
 
 
 def split_night(linked: dict[str, pl.DataFrame], parts: int) -> list[dict[str, pl.DataFrame]]:
-    """The night's linked frames in `parts` parts, cut along `person_groups`."""
+    """The night's linked frames in `parts` parts, cut along `person_groups`; each part
+    keeps every frame's rows in their order."""
     linked = dict(linked)
     if linked.get(WITHHELD) is not None:
         attributed = attributed_withheld(linked)
         linked[WITHHELD] = attributed if attributed is not None else linked[WITHHELD].clear()
-    groups = person_groups(linked).with_columns(_part=hash_part(pl.col("group"), parts))
+    groups = person_groups(linked).select("key", _part=hash_part(pl.col("group"), parts))
     out: list[dict[str, pl.DataFrame]] = [{} for _ in range(parts)]
     for name, frame in linked.items():
         if frame is None:
@@ -122,14 +129,14 @@ def split_night(linked: dict[str, pl.DataFrame], parts: int) -> list[dict[str, p
             everywhere = pl.col("person_id").is_null()
         tagged = (
             frame.with_columns(_key=_row_key(frame), _every=everywhere)
-            .join(groups.select("key", "_part"), left_on="_key", right_on="key", how="left")
+            .join(groups, left_on="_key", right_on="key", how="left", maintain_order="left")
             .with_columns(pl.col("_part").fill_null(0))
         )
         shared = tagged.filter(pl.col("_every")).drop("_key", "_every", "_part")
+        own = split(tagged.filter(~pl.col("_every")).drop("_key", "_every"), pl.col("_part"), parts)
         for k in range(parts):
-            own = tagged.filter(~pl.col("_every") & (pl.col("_part") == k))
-            own = own.drop("_key", "_every", "_part")
-            out[k][name] = pl.concat([own, shared]) if shared.height else own
+            piece = own[k].drop("_part")
+            out[k][name] = pl.concat([piece, shared]) if shared.height else piece
     return out
 
 

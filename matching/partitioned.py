@@ -70,8 +70,10 @@ def hash_part(key: pl.Expr, parts: int) -> pl.Expr:
 def split(frame: pl.DataFrame, part: pl.Expr, parts: int) -> list[pl.DataFrame]:
     """`frame` in `parts` pieces by the part each row's `part` gives, each in the frame's
     order; a part without rows is an empty frame of the same schema."""
-    tagged = frame.with_columns(_part=part)
-    pieces = tagged.partition_by("_part", as_dict=True, maintain_order=True, include_key=False)
+    tagged = frame.with_columns(_split_part=part)
+    pieces = tagged.partition_by(
+        "_split_part", as_dict=True, maintain_order=True, include_key=False
+    )
     empty = frame.clear()
     return [pieces.get((k,), empty) for k in range(parts)]
 
