@@ -262,6 +262,23 @@ def last_event_id() -> Statement:
     return Statement("SELECT coalesce(max(event_id), 0) FROM case_events")
 
 
+def change_mark() -> Statement:
+    """The newest event and the number of nights: every change to a case comes with an
+    event, or with a night."""
+    return Statement(
+        "SELECT (SELECT coalesce(max(event_id), 0) FROM case_events), (SELECT count(*) FROM nights)"
+    )
+
+
+def cases_touched_after(event_id: int) -> Statement:
+    """The cases with an event after `event_id` (as they are now)."""
+    return Statement(
+        f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE case_id IN "
+        "(SELECT case_id FROM case_events WHERE event_id > ?) ORDER BY case_id",
+        (event_id,),
+    )
+
+
 def staff_cases_after(event_id: int) -> Statement:
     """Cases with a staff (not system) event after `event_id`."""
     return Statement(
@@ -578,6 +595,15 @@ class CaseStore:
         """The newest event's id (0 when there is none)."""
         return int(self._db.execute(last_event_id())[0][0])
 
+    def change_mark(self) -> tuple[int, int]:
+        """(newest event id, number of nights): changes whenever any case may have."""
+        newest, nights = self._db.execute(change_mark())[0]
+        return int(newest), int(nights)
+
+    def cases_touched_after(self, event_id: int) -> pl.DataFrame:
+        """The cases with an event after `event_id`, as they are now."""
+        return _frame(self._db.execute(cases_touched_after(event_id)), CASE_SCHEMA)
+
     def staff_cases_after(self, event_id: int) -> frozenset[str]:
         """Cases a person acted on after event `event_id`."""
         return frozenset(r[0] for r in self._db.execute(staff_cases_after(event_id)))
@@ -726,9 +752,10 @@ class CaseStore:
             )
 
     def audit_trail(self) -> pl.DataFrame:
-        """Staff's review decisions and case actions with who and when (处理记录), in the
-        audit's columns (happened_at, who, action, detail, ref); the night's own events
-        are in the runs."""
+        """Staff's review decisions, case actions and what they did at the desk (logins,
+        views of a person's page, downloads) with who and when (处理记录), in the audit's
+        columns (happened_at, who, action, detail, ref); the night's own events are in
+        the runs."""
         reviews = self.review_decisions().select(
             happened_at=pl.col("decided_at").str.to_datetime(),
             who="decided_by",
@@ -763,7 +790,16 @@ class CaseStore:
                 ref="case_id",
             )
         )
-        return pl.concat([reviews, events])
+        desk = self.desk_audit().select(
+            happened_at=pl.col("at").str.to_datetime(),
+            who="who",
+            action=pl.concat_str(pl.lit("desk_"), "what"),
+            detail=pl.concat_str(
+                pl.col("detail").fill_null(""), pl.lit("，来自 "), pl.col("client").fill_null("?")
+            ),
+            ref="ref",
+        )
+        return pl.concat([reviews, events, desk])
 
     def import_reviews(self, frame: pl.DataFrame) -> int:
         """Copy in the warehouse's review decisions (from before the case store) that the

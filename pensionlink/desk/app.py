@@ -33,6 +33,7 @@ from fastapi.responses import (
     Response,
 )
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from pensionlink.cases.store import CaseStore, case_store_location, open_case_store
 from pensionlink.cases_cli import LIST_FIELDS
@@ -40,7 +41,7 @@ from pensionlink.connectors.citizen_id import mask_one
 from pensionlink.desk import sessions
 from pensionlink.desk.accounts import DeskUser, machine_role, verify_password
 from pensionlink.desk.case_actions import ActionAsked, state_allows, take_action
-from pensionlink.desk.night_data import desk_cases, review_items
+from pensionlink.desk.night_data import LiveCases, review_items
 from pensionlink.desk.pair_view import explain, parse_comparison, waterfall
 from pensionlink.desk.worklists import (
     WORKLISTS,
@@ -174,6 +175,7 @@ def create_app(config: DeskConfig) -> FastAPI:
     """The desk for the warehouse `config.db`."""
     app = FastAPI(title="pensionlink 办理台", docs_url=None, redoc_url=None, openapi_url=None)
     night = LatestNight(config.db)
+    live = LiveCases()
     env = _environment()
     app.state.night = night
     app.state.config = config
@@ -273,6 +275,9 @@ def create_app(config: DeskConfig) -> FastAPI:
     @app.post("/login")
     async def login(request: Request) -> Response:
         form = await request.form()
+        return await run_in_threadpool(log_in, request, form)
+
+    def log_in(request: Request, form: Any) -> Response:
         name = str(form.get("username") or "").strip()
         password = str(form.get("password") or "")
         target = _safe_next(str(form.get("next") or "/"))
@@ -364,7 +369,7 @@ def create_app(config: DeskConfig) -> FastAPI:
             return page("home.html.j2", request, user, csrf, lists=[], reviews=None, night=None)
         try:
             with store() as s:
-                cases = desk_cases(s, night)
+                cases = live.frame(s, night)
                 reviews = in_area(review_items(s, night), user)
                 latest = s.nights().filter(pl.col("moved") == 1)["as_of"].max()
         except NoNightYet:
@@ -395,7 +400,7 @@ def create_app(config: DeskConfig) -> FastAPI:
             return found
         user, csrf = found
         with store() as s:
-            cases = desk_cases(s, night)
+            cases = live.frame(s, night)
             latest = s.nights().filter(pl.col("moved") == 1)["as_of"].max()
         on = dt.date.fromisoformat(latest) if latest else dt.date.today()
         chosen = filter_cases(
@@ -447,7 +452,7 @@ def create_app(config: DeskConfig) -> FastAPI:
             return found
         user, csrf = found
         with store() as s:
-            case = area_of(desk_cases(s, night), case_id)
+            case = area_of(live.frame(s, night), case_id)
             if case is None:
                 return refused(request, user, csrf, 404, f"没有此案件 no case {case_id}")
             if not user.covers(case["township"], case["village"]):
@@ -483,11 +488,14 @@ def create_app(config: DeskConfig) -> FastAPI:
 
     @app.post("/cases/{case_id}/act", response_class=HTMLResponse)
     async def act_from_page(request: Request, case_id: str) -> Response:
+        form = await request.form()
+        return await run_in_threadpool(act_on_page, request, case_id, form)
+
+    def act_on_page(request: Request, case_id: str, form: Any) -> Response:
         found = staff_post(request, as_json=False)
         if isinstance(found, Response):
             return found
         user, _ = found
-        form = await request.form()
         asked = ActionAsked(
             action=str(form.get("action") or ""),
             note=_form(form, "note"),
@@ -507,7 +515,7 @@ def create_app(config: DeskConfig) -> FastAPI:
         from pensionlink.desk.case_actions import Outcome
 
         with store() as s:
-            case = area_of(desk_cases(s, night), case_id)
+            case = area_of(live.frame(s, night), case_id)
         if case is None:
             outcome = Outcome(404, f"没有此案件 no case {case_id} (see pensionlink cases list)")
         else:
@@ -605,13 +613,16 @@ def create_app(config: DeskConfig) -> FastAPI:
 
     @app.post("/reviews/{review_id}/decide", response_class=HTMLResponse)
     async def decide(request: Request, review_id: str) -> Response:
+        form = await request.form()
+        return await run_in_threadpool(decide_pair, request, review_id, form)
+
+    def decide_pair(request: Request, review_id: str, form: Any) -> Response:
         from pensionlink.review_cli import record_review
 
         found = staff_post(request, as_json=False)
         if isinstance(found, Response):
             return found
         user, _ = found
-        form = await request.form()
         decision = str(form.get("decision") or "")
         if decision not in ("accept", "reject"):
             return HTMLResponse("请选择 accept 或 reject expected accept or reject", 400)
@@ -697,7 +708,7 @@ def create_app(config: DeskConfig) -> FastAPI:
         if papers is None:
             return refused(request, user, csrf, 404, "今晚没有待告知的死亡案件 no notices")
         with store() as s:
-            waiting = desk_cases(s, night).filter(pl.col("state") == "confirmed")["case_id"]
+            waiting = live.frame(s, night).filter(pl.col("state") == "confirmed")["case_id"]
         rows = papers.rows.filter(pl.col("case_id").is_in(waiting.implode()))
         rows = (
             rows.filter(
@@ -745,7 +756,7 @@ def create_app(config: DeskConfig) -> FastAPI:
         if not user.sees_cases:
             return JSONResponse({"error": _NO_CASES}, status_code=403)
         with store() as s:
-            cases = desk_cases(s, night)
+            cases = live.frame(s, night)
         chosen = filter_cases(cases, user, kind=kind, state=state, village=village)
         audit(
             user.name,
@@ -764,12 +775,16 @@ def create_app(config: DeskConfig) -> FastAPI:
 
     @app.post("/api/cases/{case_id}/actions")
     async def api_act(request: Request, case_id: str) -> Response:
+        raw = await request.body()
+        return await run_in_threadpool(act_by_api, request, case_id, raw)
+
+    def act_by_api(request: Request, case_id: str, raw: bytes) -> Response:
         found = staff_post(request, as_json=True)
         if isinstance(found, Response):
             return found
         user, _ = found
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("action"), str):

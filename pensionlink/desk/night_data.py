@@ -9,6 +9,8 @@ person's own page; lists carry them masked.
 
 from __future__ import annotations
 
+import threading
+
 import polars as pl
 
 from pensionlink.cases.keys import person_keys
@@ -20,7 +22,7 @@ from pensionlink.warehouse.published import LatestNight
 from pensionlink.warehouse.queries import case_people, desk_review_items, has_table
 
 __all__ = [
-    "desk_cases",
+    "LiveCases",
     "people_by_key",
     "review_items",
 ]
@@ -55,16 +57,56 @@ def people_by_key(night: LatestNight) -> pl.DataFrame:
         return night.cached(cache, "people", compute)
 
 
-def desk_cases(store: CaseStore, night: LatestNight) -> pl.DataFrame:
-    """Every case as the store has it now, with its person (whole and masked) and
-    `new_tonight` (opened on the newest night that moved cases)."""
-    cases = store.cases()
-    latest = store.nights().filter(pl.col("moved") == 1)["as_of"].max()
-    return cases.join(people_by_key(night), on="person_key", how="left").with_columns(
+def _with_people(cases: pl.DataFrame, people: pl.DataFrame, latest: str | None) -> pl.DataFrame:
+    return cases.join(people, on="person_key", how="left").with_columns(
         citizen_id_masked=mask_citizen_id(pl.col("citizen_id")),
         name_masked=mask_name(pl.col("name")),
         new_tonight=(pl.col("opened_on") == latest).fill_null(False),
     )
+
+
+class LiveCases:
+    """Every case as the store has it now, with its person (whole and masked) and
+    `new_tonight` (opened on the newest night that moved cases) — kept in memory and
+    brought up to date from the store's events: each read asks the store for its change
+    mark (newest event, nights), and re-reads only the cases with newer events; a new
+    night, or a new published file, reads them all again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mark: tuple[int, int] | None = None
+        self._people: pl.DataFrame | None = None
+        self._latest: str | None = None
+        self._frame: pl.DataFrame | None = None
+
+    def frame(self, store: CaseStore, night: LatestNight) -> pl.DataFrame:
+        people = people_by_key(night)
+        with self._lock:
+            mark = store.change_mark()
+            if self._frame is not None and mark == self._mark and people is self._people:
+                return self._frame
+            whole = (
+                self._frame is None
+                or people is not self._people
+                or self._mark is None
+                or mark[1] != self._mark[1]
+                or mark[0] < self._mark[0]
+            )
+            if whole:
+                self._latest = store.nights().filter(pl.col("moved") == 1)["as_of"].max()
+                frame = _with_people(store.cases(), people, self._latest)
+            else:
+                touched = _with_people(
+                    store.cases_touched_after(self._mark[0]), people, self._latest
+                )
+                frame = pl.concat(
+                    [
+                        self._frame.filter(~pl.col("case_id").is_in(touched["case_id"].implode())),
+                        touched,
+                    ]
+                ).sort("case_id")
+            self._mark, self._people, self._frame = mark, people, frame
+            return frame
 
 
 def review_items(store: CaseStore, night: LatestNight) -> pl.DataFrame:

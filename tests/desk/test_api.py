@@ -144,6 +144,10 @@ def test_a_village_user_sees_and_acts_on_the_own_village_only(desk_db: Path):
         event = store.events(mine["case_id"]).row(-1, named=True)
     assert (event["by_name"], event["role"], event["outcome"]) == ("村干事", "clerk", "同意参保")
     assert ok.json()["state"] == "contacted"
+    # the desk's cases in memory follow the store (only the touched case read again)
+    again = {r["case_id"]: r["state"] for r in c.get("/api/cases").json()}
+    assert again[mine["case_id"]] == "contacted"
+    assert len(again) == len(listed)
 
 
 def test_roles_a_senior_action_needs_the_city(desk_db: Path):
@@ -232,6 +236,11 @@ def test_every_view_download_and_action_is_in_the_audit(desk_db: Path):
     assert rows["what"].to_list() == ["login_ok", "view_case", "download", "action"]
     assert rows["ref"].to_list()[1:] == [death["case_id"], death["township"], death["case_id"]]
     assert all(at for at in rows["at"])
+    with open_case_store(case_store_location(desk_db)) as store:  # `pensionlink audit` lists it
+        trail = store.audit_trail().filter(pl.col("who") == "乡镇李")
+    assert {"desk_login_ok", "desk_view_case", "desk_download", "case_notify"} <= set(
+        trail["action"]
+    )
     with (
         open_case_store(case_store_location(desk_db)) as store,
         pytest.raises(Exception, match="append-only"),
