@@ -5,7 +5,7 @@ A desk user has one of four roles and an area: `village` (村级经办, one vill
 manages users only, sees no case). The server maps a desk role onto the case machine's
 roles (`pensionlink.cases.machine.ROLES`) — nobody types a role: village → clerk,
 township → township, city → supervisor, or finance for the steps only finance may take
-(`pay`, and what only finance or a supervisor may do is done as supervisor). The senior
+(`pay`, `advance_paid`; what finance or a supervisor may do is done as supervisor). The senior
 actions — confirming a death (`verify_dead`), stopping money (`suspend`), writing a debt
 off (`write_off`) — need the city. Passwords are hashed with argon2 (argon2-cffi).
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from pensionlink.cases.advance import STEP_ROLES as ADVANCE_ROLES
 from pensionlink.cases.machine import ACTION_ROLES
 from pensionlink.cases.subsidy import STEP_ROLE
 
@@ -95,6 +96,8 @@ def machine_role(user: DeskUser, kind: str, action: str) -> str | None:
     need: tuple[str, ...] | None = None
     if kind == "subsidy" and action in STEP_ROLE:
         need = (STEP_ROLE[action],)
+    elif kind == "advance" and action in ADVANCE_ROLES:
+        need = tuple(ADVANCE_ROLES[action])
     elif action in ACTION_ROLES:
         need = tuple(ACTION_ROLES[action])
     if need is None or base in need:

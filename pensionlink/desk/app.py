@@ -803,9 +803,10 @@ def create_app(config: DeskConfig) -> FastAPI:
         )
         outcome = act(request, user, case_id, asked)
         if outcome.status == 200:
-            return JSONResponse(
-                {"case_id": case_id, "state": outcome.state, "message": outcome.message}
-            )
+            answer = {"case_id": case_id, "state": outcome.state, "message": outcome.message}
+            if outcome.opened:
+                answer["opened"] = outcome.opened
+            return JSONResponse(answer)
         return JSONResponse({"error": outcome.message}, status_code=outcome.status)
 
     return app

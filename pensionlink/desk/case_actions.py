@@ -44,6 +44,7 @@ class Outcome:
     status: int
     message: str
     state: str | None = None
+    opened: str | None = None  # a case the action opened (apply_advance: the advance)
 
 
 def state_allows(kind: str, action: str, state: str) -> bool | None:
@@ -102,6 +103,13 @@ def take_action(
         else:
             status = 400 if allowed else 409
         return Outcome(status, str(exc), case["state"])
+    if new["case_id"] != case["case_id"]:  # an action that opened a case (apply_advance)
+        return Outcome(
+            200,
+            f"已记录 recorded: {case['case_id']} {asked.action}；已立案 opened {new['case_id']}",
+            case["state"],
+            opened=new["case_id"],
+        )
     return Outcome(
         200, f"已记录 recorded: {case['case_id']} {asked.action} → {new['state']}", new["state"]
     )

@@ -43,6 +43,11 @@ ADMIN = DeskUser("管", "admin")
         (CITY, "subsidy", "city_approve", "supervisor"),
         (CITY, "subsidy", "pay", "finance"),  # only finance pays: the city acts as finance
         (ADMIN, "death", "notify", None),
+        (VILLAGE, "uninsured", "apply_advance", "clerk"),
+        (VILLAGE, "advance", "approve", None),
+        (CITY, "advance", "approve", "supervisor"),
+        (CITY, "advance", "advance_paid", "finance"),
+        (CITY, "advance", "repay", "supervisor"),
     ],
 )
 def test_machine_role(user, kind, action, role):
