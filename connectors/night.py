@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +46,9 @@ log = logging.getLogger("pensionlink.connectors")
 REQUIRED_SOURCES: tuple[str, ...] = ("hukou", "resident_roster")
 NOT_DELIVERED = "未送达 not delivered"
 UNCHANGED = "未变化，沿用上次解析 unchanged, parsed before"
+#: Files read at once. Decoding (Python's codec) holds the interpreter, polars' parsing
+#: and typing do not: while one file decodes, another parses on the other core.
+READERS = 2
 
 
 class Snapshots(Protocol):
@@ -97,25 +101,31 @@ def read_night(
     accepted: dict[str, SourceRead] = {}
     withheld: list[pl.DataFrame] = [pl.DataFrame(schema=WITHHELD_SCHEMA)]
     held: list[dict] = []
-    for spec in load_specs().values():
-        try:
-            read, note = _read_or_reuse(spec, extracts, snapshots, as_of)
-        except (SourceMissing, SourceRejected) as exc:
-            reason = NOT_DELIVERED if isinstance(exc, SourceMissing) else str(exc)
-            frames[spec.name], entry = _not_read(spec, reason, snapshots)
-        else:
-            hold = _hold(spec, read, extracts, snapshots, guard) if note is None else None
-            if hold is not None:  # the snapshot stands in; the file never becomes one
-                frames[spec.name], entry = _not_read(spec, hold["note"], snapshots)
-                held.append({k: hold[k] for k in ("source", "file", "checksum", "reason")})
-                sources.append(entry)
-                continue
-            frames[spec.name], entry = read.frame, _entry(read, extracts, note)
-            rejected.append(read.rejected)
-            withheld.append(read.withheld)
-            if note is None:  # kept with its path relative to the drop folder
-                accepted[spec.name] = replace(read, path=Path(entry["file"]))
-        sources.append(entry)
+    specs = list(load_specs().values())
+    pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="read")
+    try:  # read ahead in the pool; taken in the mapping's order, as one by one
+        fresh = {s.name: pool.submit(_fresh, s, extracts, snapshots, as_of) for s in specs}
+        for spec in specs:
+            try:
+                read, note = _read_or_reuse(spec, fresh[spec.name], extracts, snapshots, as_of)
+            except (SourceMissing, SourceRejected) as exc:
+                reason = NOT_DELIVERED if isinstance(exc, SourceMissing) else str(exc)
+                frames[spec.name], entry = _not_read(spec, reason, snapshots)
+            else:
+                hold = _hold(spec, read, extracts, snapshots, guard) if note is None else None
+                if hold is not None:  # the snapshot stands in; the file never becomes one
+                    frames[spec.name], entry = _not_read(spec, hold["note"], snapshots)
+                    held.append({k: hold[k] for k in ("source", "file", "checksum", "reason")})
+                    sources.append(entry)
+                    continue
+                frames[spec.name], entry = read.frame, _entry(read, extracts, note)
+                rejected.append(read.rejected)
+                withheld.append(read.withheld)
+                if note is None:  # kept with its path relative to the drop folder
+                    accepted[spec.name] = replace(read, path=Path(entry["file"]))
+            sources.append(entry)
+    finally:  # stopped or refused: the files not yet begun are not read
+        pool.shutdown(wait=True, cancel_futures=True)
     all_rejected = pl.concat(rejected) if rejected else pl.DataFrame(schema=REJECTED_SCHEMA)
     log.info(
         "读取完成 read %d sources in %.1fs: %d rows, %d rejected, %d stale",
@@ -163,20 +173,37 @@ def _hold(
     }
 
 
-def _read_or_reuse(
-    spec: SourceSpec, extracts: Path, snapshots: Snapshots | None, as_of: dt.date | None = None
-) -> tuple[SourceRead, str | None]:
-    """Tonight's delivery of a source; an unchanged file comes from its snapshot, unless
-    that had rejected rows (read again: whom they concern is not kept, and tonight's
-    as-of date may judge its dates differently)."""
+def _fresh(
+    spec: SourceSpec, extracts: Path, snapshots: Snapshots | None, as_of: dt.date | None
+) -> SourceRead | None:
+    """Tonight's file of a source as read (in the pool), None when its checksum is the
+    snapshot's. Only the checksums are looked at here; the warehouse is read by
+    `_read_or_reuse`, in the night's own thread."""
     if snapshots is not None:
         path = find_file(spec, extracts)
         known = snapshots.checksum(spec.name)
         if known is not None and known == file_checksum(path):
-            previous = snapshots.load(spec.name)
-            if previous is not None and previous.rejected.is_empty():
-                log.info("未变化 %s unchanged since the last accepted delivery", spec.name)
-                return previous, UNCHANGED
+            return None
+    return read_source(spec.name, extracts, as_of=as_of)
+
+
+def _read_or_reuse(
+    spec: SourceSpec,
+    fresh: Future,
+    extracts: Path,
+    snapshots: Snapshots | None,
+    as_of: dt.date | None = None,
+) -> tuple[SourceRead, str | None]:
+    """Tonight's delivery of a source; an unchanged file comes from its snapshot, unless
+    that had rejected rows (read again: whom they concern is not kept, and tonight's
+    as-of date may judge its dates differently)."""
+    read = fresh.result()  # the reader's SourceMissing or SourceRejected is raised here
+    if read is not None:
+        return read, None
+    previous = snapshots.load(spec.name)
+    if previous is not None and previous.rejected.is_empty():
+        log.info("未变化 %s unchanged since the last accepted delivery", spec.name)
+        return previous, UNCHANGED
     return read_source(spec.name, extracts, as_of=as_of), None
 
 

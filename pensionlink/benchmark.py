@@ -74,6 +74,7 @@ class BenchRun:
     imports: float = 0.0
     prefect_api: float = 0.0
     between: float = 0.0
+    cpu: float = 0.0
     after: float = 0.0
     accuracy: dict = field(default_factory=dict)
 
@@ -180,6 +181,7 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
         peak_by_stage=peaks,
         peak=max(peaks.values(), default=0),
         maxrss=usage.ru_maxrss * 1024,
+        cpu=usage.ru_utime + usage.ru_stime,
         floor=measure_floor(night),
         startup=marks.get("read", wall),
         imports=running,
@@ -223,6 +225,7 @@ def median_run(runs: list[BenchRun]) -> BenchRun:
         imports=med(r.imports for r in runs),
         prefect_api=med(r.prefect_api for r in runs),
         between=med(r.between for r in runs),
+        cpu=med(r.cpu for r in runs),
         after=med(r.after for r in runs),
         accuracy=runs[-1].accuracy,
     )
@@ -254,7 +257,10 @@ def format_bench(result: BenchRun, runs: int, people: int) -> str:
         f"  {'exit':<10}{result.after:>9.1f}{'':>14}"
         "   after the reports (stage times recorded, Prefect stops)"
     )
-    lines.append(f"  {'total':<10}{result.wall:>9.1f}{_gb(result.peak):>14}")
+    lines.append(
+        f"  {'total':<10}{result.wall:>9.1f}{_gb(result.peak):>14}   "
+        f"CPU {result.cpu:.1f} s (user + system, the run and its children)"
+    )
     lines.append(f"  peak RSS of the run's largest process (ru_maxrss): {_gb(result.maxrss)}")
     floor = result.floor
     lines.append(
