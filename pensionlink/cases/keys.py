@@ -10,7 +10,6 @@ warehouse, so it is handed the key, never reads it.
 from __future__ import annotations
 
 import hashlib
-import hmac
 
 import polars as pl
 
@@ -22,10 +21,25 @@ _DOMAIN = b"citizen_id\x00"
 def person_keys(citizen_ids: pl.Series, key: bytes) -> pl.Series:
     """Each citizen ID's person key (null for null)."""
     distinct = citizen_ids.drop_nulls().unique().to_list()
-    mapping = {
-        v: hmac.new(key, _DOMAIN + v.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-        for v in distinct
-    }
+    inner, outer = _hmac_pads(key)
+    mapping = {}
+    for v in distinct:  # HMAC-SHA256 (RFC 2104) from the keyed states: a million a night
+        digest = inner.copy()
+        digest.update(v.encode("utf-8"))
+        final = outer.copy()
+        final.update(digest.digest())
+        mapping[v] = final.hexdigest()[:16]
     return citizen_ids.replace_strict(mapping, default=None, return_dtype=pl.String).alias(
         "person_key"
     )
+
+
+def _hmac_pads(key: bytes) -> tuple:
+    """SHA-256 states after the HMAC key pads (the inner one after the domain too), so
+    each ID costs two hash updates instead of a new `hmac` object: the same digest as
+    `hmac.new(key, _DOMAIN + id, sha256)`, in half the time."""
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded) + _DOMAIN)
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+    return inner, outer
