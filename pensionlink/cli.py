@@ -490,8 +490,11 @@ def report(
     typer.echo(f"wrote {len(files.workbooks)} spreadsheet(s) for {data.as_of} into {out}")
     if files.summary:
         typer.echo(f"  汇总 summary: {files.summary}")
-    if files.documents:
-        typer.echo(f"  告知书、结算单 death documents: {len(files.documents)} file(s)")
+    forms = [p for p in files.documents if "丧葬补助金" in p.name]
+    if len(files.documents) > len(forms):
+        typer.echo(f"  告知书、结算单 death documents: {len(files.documents) - len(forms)} file(s)")
+    if forms:
+        typer.echo(f"  丧葬补助金发放审批表、申领汇总表 subsidy forms: {len(forms)} file(s)")
 
 
 @app.command()

@@ -16,12 +16,13 @@ recovery case, basis 'overpaid'), which the payment offsets, to the fen.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pensionlink.cases.lifecycle import OVERPAID
 from pensionlink.cases.machine import Refused, Request, _check_day, to_fen
 from pensionlink.cases.model import CLOSED, SYSTEM
 
-__all__ = ["CHAIN", "PAY_TO", "STEP_ROLE", "ineligible", "subsidy_step"]
+__all__ = ["CHAIN", "PAY_TO", "STEP_ROLE", "apply_details", "ineligible", "subsidy_step"]
 
 #: action → (the state it starts from, the state it leads to), in the chain's order.
 CHAIN: dict[str, tuple[str, str]] = {
@@ -41,6 +42,20 @@ STEP_ROLE = {
 #: Where a payment goes (`--to`): 社保卡 or 银行账户; cash is refused.
 PAY_TO = ("card", "account")
 _NEXT = {start: action for action, (start, _) in CHAIN.items()}
+#: The `apply` event's note: who applied, how related, what was handed in (the printed
+#: 发放审批表 reads it back with `apply_details`).
+_APPLY_NOTE = "申请人 {applicant}（{relation}）；材料 {documents}"
+_APPLY_PATTERN = re.compile(
+    r"^申请人 (?P<applicant>.+?)（(?P<relation>[^）]+)）；材料 (?P<documents>.+?)"
+    r"(?:；不符合条件 ineligible: .*)?$",
+    re.DOTALL,
+)
+
+
+def apply_details(note: str | None) -> dict[str, str] | None:
+    """applicant, relation, documents of an `apply` event's note (None if not one)."""
+    found = _APPLY_PATTERN.match(note or "")
+    return found.groupdict() if found else None
 
 
 def ineligible(case: dict) -> list[str]:
@@ -148,7 +163,8 @@ def subsidy_step(
                 "受理须填写申请人、与死者关系及所交材料 apply needs --applicant NAME, "
                 "--relation and --note (the documents handed in)"
             )
-        event_kw["note"] = f"申请人 {applicant}（{relation}）；材料 {note}" + (
+        details = _APPLY_NOTE.format(applicant=applicant, relation=relation, documents=note)
+        event_kw["note"] = details + (
             f"；不符合条件 ineligible: {','.join(against)}" if against else ""
         )
     elif action == "city_approve" and against:

@@ -11,10 +11,25 @@ import polars as pl
 
 from pensionlink.connectors.citizen_id import mask_citizen_id
 from pensionlink.vocabulary import MONEY
-from pensionlink.warehouse.queries import has_table, report_rows, run_dates
+from pensionlink.warehouse.queries import (
+    case_events_of,
+    has_table,
+    report_rows,
+    run_dates,
+    subsidy_claim_deaths,
+)
 from pensionlink.warehouse.store import Warehouse
 
-__all__ = ["CASE_COLUMNS", "empty_cases", "read_cases", "read_run_dates"]
+__all__ = [
+    "CASE_COLUMNS",
+    "CLAIM_DEATH_COLUMNS",
+    "EVENT_COLUMNS",
+    "empty_cases",
+    "read_case_events",
+    "read_cases",
+    "read_claim_deaths",
+    "read_run_dates",
+]
 
 #: The `cases` columns the reports use, with their types (cases-model.md).
 CASE_COLUMNS: dict[str, pl.DataType] = {
@@ -44,6 +59,45 @@ CASE_COLUMNS: dict[str, pl.DataType] = {
     "months_flagged": pl.Int32,
     "flagged_months": pl.String,
 }
+
+
+#: The events of the cases the forms and ledgers print (`case_events`, without run_id).
+EVENT_COLUMNS: dict[str, pl.DataType] = {
+    "case_id": pl.String,
+    "at": pl.Datetime("us"),
+    "by": pl.String,
+    "role": pl.String,
+    "action": pl.String,
+    "from_state": pl.String,
+    "to_state": pl.String,
+    "note": pl.String,
+    "amount": MONEY,
+    "outcome": pl.String,
+}
+#: A subsidy claim's death, as the latest night that listed it had it.
+CLAIM_DEATH_COLUMNS: dict[str, pl.DataType] = {
+    "case_id": pl.String,
+    "death_date": pl.Date,
+    "pension_no": pl.String,
+    "status_at_death": pl.String,
+}
+#: The kinds whose every step the reports print (发放审批表, 垫付台账).
+_PRINTED_KINDS = ("subsidy", "advance")
+
+
+def read_case_events(warehouse: Warehouse) -> pl.DataFrame:
+    """The events of every subsidy claim and advance (empty without the tables)."""
+    if not all(warehouse.frame(has_table(t))["n"][0] for t in ("cases", "case_events")):
+        return pl.DataFrame(schema=EVENT_COLUMNS)
+    return warehouse.frame(case_events_of(_PRINTED_KINDS)).cast(EVENT_COLUMNS)
+
+
+def read_claim_deaths(warehouse: Warehouse) -> pl.DataFrame:
+    """Each subsidy claim's date of death, pension number and status at death."""
+    tables = ("cases", "deaths_to_deregister_history", "runs")
+    if not all(warehouse.frame(has_table(t))["n"][0] for t in tables):
+        return pl.DataFrame(schema=CLAIM_DEATH_COLUMNS)
+    return warehouse.frame(subsidy_claim_deaths()).cast(CLAIM_DEATH_COLUMNS)
 
 
 def empty_cases() -> pl.DataFrame:

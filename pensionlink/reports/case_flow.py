@@ -2,8 +2,9 @@
 
 Opened and closed per night (from the cases' `opened_run` / `closed_run` and the runs'
 as-of dates, so a case closed three nights after it opened counts on both nights), the
-backlog (open cases) by township and kind, and the recovery cases' money: recovered
-against what is still outstanding. No section when there are no cases.
+backlog (open cases) by township and kind, the recovery cases' money: recovered
+against what is still outstanding, the funeral subsidy claims by step (丧葬补助金申领) and the
+advance fund (`advance_ledger.advance_fund`). No section when there are no cases.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 
 import polars as pl
 
-from pensionlink.reports.labels import CASE_KIND
+from pensionlink.cases.subsidy import CHAIN
+from pensionlink.reports.labels import CASE_KIND, CASE_STATE, CLOSE_REASON
 
-__all__ = ["FLOW_NIGHTS", "flow_section"]
+__all__ = ["FLOW_NIGHTS", "claims_by_step", "flow_section"]
 
 FLOW_NIGHTS = 14  # nights shown in the opened / closed table
 KINDS = ("death", "recovery", "uninsured")
@@ -42,9 +44,37 @@ def flow_section(cases: pl.DataFrame | None, run_dates: pl.DataFrame) -> dict[st
         "nights": _nights(cases, run_dates),
         "backlog": _backlog(open_cases),
         "recovery": _recovery(cases),
+        "claims": claims_by_step(cases),
         "open_total": open_cases.height,
         "new_tonight": int(open_cases["new_tonight"].fill_null(False).sum()),
     }
+
+
+def claims_by_step(cases: pl.DataFrame) -> list[dict[str, Any]]:
+    """Funeral subsidy claims per step of the chain (待申领 … 已发放待归档), then closed per
+    reason (已发放归档, 不予发放, 依据消失), with the money of each; [] without claims."""
+    claims = cases.filter(pl.col("kind") == "subsidy")
+    if claims.is_empty():
+        return []
+    states = [start for start, _ in CHAIN.values()]  # to_apply … paid
+    step = pl.when(pl.col("state") == "closed").then(
+        pl.concat_str(pl.lit("closed:"), pl.col("close_reason").fill_null(""))
+    )
+    counted = claims.with_columns(step=step.otherwise(pl.col("state")))
+    rows = []
+    closed = sorted(s for s in set(counted["step"]) if s.startswith("closed:"))
+    for key in [*states, *closed]:
+        mine = counted.filter(pl.col("step") == key)
+        if key in states or mine.height:
+            reason = key.removeprefix("closed:")
+            label = CASE_STATE.get(key) or f"已办结：{CLOSE_REASON.get(reason, reason)}"
+            rows.append(
+                {"step": label, "count": mine.height, "amount": _yuan(_sum(mine, "amount_due"))}
+            )
+    rows.append(
+        {"step": "合计", "count": claims.height, "amount": _yuan(_sum(claims, "amount_due"))}
+    )
+    return rows
 
 
 def _nights(cases: pl.DataFrame, run_dates: pl.DataFrame) -> list[dict[str, Any]]:

@@ -14,7 +14,14 @@ import polars as pl
 
 from pensionlink.connectors.citizen_id import mask_citizen_id
 from pensionlink.findings.coverage import coverage_rate
-from pensionlink.reports.case_data import read_cases, read_run_dates
+from pensionlink.reports.case_data import (
+    CLAIM_DEATH_COLUMNS,
+    EVENT_COLUMNS,
+    read_case_events,
+    read_cases,
+    read_claim_deaths,
+    read_run_dates,
+)
 from pensionlink.warehouse.queries import (
     coverage_trend,
     has_table,
@@ -56,6 +63,12 @@ class ReportData:
     run_dates: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"run_id": pl.String, "as_of": pl.Date})
     )
+    #: the events of the subsidy claims and advances (their forms and ledgers)
+    case_events: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EVENT_COLUMNS))
+    #: each subsidy claim's death (date, pension number, status at death)
+    claim_deaths: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=CLAIM_DEATH_COLUMNS)
+    )
 
     @property
     def townships(self) -> list[str]:
@@ -82,6 +95,11 @@ class ReportData:
     def for_township(self, township: str) -> ReportData:
         """The same night, only the rows of one township."""
         keep = pl.col("township") == township
+        ids = (
+            pl.Series([], dtype=pl.String)
+            if self.cases is None
+            else self.cases.filter(keep)["case_id"]
+        )
         return replace(
             self,
             deaths=self.deaths.filter(keep),
@@ -91,6 +109,8 @@ class ReportData:
             coverage_trend=self.coverage_trend.filter(keep),
             disagreements=self.disagreements.filter(keep),
             cases=None if self.cases is None else self.cases.filter(keep),
+            case_events=self.case_events.filter(pl.col("case_id").is_in(ids.implode())),
+            claim_deaths=self.claim_deaths.filter(pl.col("case_id").is_in(ids.implode())),
         )
 
 
@@ -134,6 +154,8 @@ def load_report_data(warehouse: Warehouse, run_id: str | None = None) -> ReportD
         disagreements=_disagreements(warehouse, night).with_columns(masked),
         cases=read_cases(warehouse, night),
         run_dates=read_run_dates(warehouse),
+        case_events=read_case_events(warehouse),
+        claim_deaths=read_claim_deaths(warehouse),
     )
 
 

@@ -14,14 +14,17 @@ template only lays out the prepared strings and shapes.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import jinja2
 
 from pensionlink.reports import summary_data as page
+from pensionlink.reports.advance_ledger import advance_fund, ended_note
 from pensionlink.reports.case_flow import flow_section
 from pensionlink.reports.data import ReportData
 from pensionlink.reports.summary_charts import bar_chart, line_chart
+from pensionlink.settings import ADVANCE_NOT_IN_FORCE, PolicyError, load_policy
 
 __all__ = ["render_summary"]
 
@@ -54,8 +57,23 @@ def render_summary(data: ReportData) -> str:
         "quality": page.quality_section(data.quality),
         "chart_data": page.chart_json(coverage, trend),
         "flow": flow_section(data.cases, data.run_dates),
+        "advance": None if data.cases is None else advance_fund(data.cases, data.case_events),
+        "advance_ended": ended_note(data.uninsured, _advance_ended(data)),
     }
     return _template().render(**context)
+
+
+def _advance_ended(data: ReportData) -> dt.date | None:
+    """The advance rule's end date when tonight's back-payers are listed without an advance
+    (垫付政策不在执行期); None while it is in force."""
+    notes = data.uninsured.get_column("advance_note", default=None)
+    if notes is None or not (notes == ADVANCE_NOT_IN_FORCE).any():
+        return None
+    try:
+        ended = dict(load_policy(data.as_of).ended)
+    except PolicyError:
+        return None
+    return ended.get("advance_cap")
 
 
 @functools.cache

@@ -1,7 +1,9 @@
 """One spreadsheet per township (乡镇核查表) for the staff who act on the findings.
 
 Five sheets — 待注销人员, 应保未保人员, 丧葬补助金核查, 覆盖率, 数据不一致 — and, in a database
-with cases, the 工作台账 of open cases (`worklist_sheet`) — each a plain
+with cases, the funeral subsidy claims (丧葬补助金申领, `subsidy_forms.claim_rows`), the
+advance ledger (垫付台账, `advance_ledger.advance_rows`) and the 工作台账 of open cases
+(`worklist_sheet`) — each a plain
 table with Chinese headers, the header row frozen, filters on, widths set to the content,
 money as numbers with two decimals and a 合计 row below the table (after one empty row,
 so sorting and filtering never move it). IDs arrive masked (前6后4) from `ReportData`.
@@ -18,6 +20,7 @@ import polars as pl
 import xlsxwriter
 
 from pensionlink.findings.coverage import coverage_rate
+from pensionlink.reports.advance_ledger import advance_rows
 from pensionlink.reports.data import ReportData
 from pensionlink.reports.labels import (
     CATEGORY,
@@ -28,9 +31,17 @@ from pensionlink.reports.labels import (
     FUNERAL_KIND,
     SCHEME,
 )
+from pensionlink.reports.subsidy_forms import claim_rows
 from pensionlink.reports.worklist_sheet import worklist_rows
 
-__all__ = ["SHEETS", "WORKLIST_COLUMNS", "WORKLIST_SHEET", "write_township_workbook"]
+__all__ = [
+    "ADVANCE_SHEET",
+    "CLAIM_SHEET",
+    "SHEETS",
+    "WORKLIST_COLUMNS",
+    "WORKLIST_SHEET",
+    "write_township_workbook",
+]
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,47 @@ WORKLIST_COLUMNS = (
     Column("citizen_id", "公民身份号码"),
     Column("name", "姓名"),
 )
+CLAIM_COLUMNS = (
+    Column("village", "村社区"),
+    Column("case_id", "案件编号"),
+    Column("name", "逝者姓名"),
+    Column("citizen_id", "公民身份号码"),
+    Column("death_date", "死亡日期", "date"),
+    Column("applicant", "申请人"),
+    Column("relation", "与逝者关系"),
+    Column("documents", "所交材料"),
+    Column("applied_on", "受理日期", "date"),
+    Column("state", "办理状态"),
+    Column("eligibility", "领取条件"),
+    Column("override_text", "市级特批"),
+    Column("amount_due", "补助金（元）", "money", total=True),
+    Column("offset", "抵扣多发待遇（元）", "money", total=True),
+    Column("payout", "实发（元）", "money", total=True),
+    Column("paid_to", "发放至"),
+    Column("paid_on", "发放日期", "date"),
+)
+ADVANCE_COLUMNS = (
+    Column("village", "村社区"),
+    Column("case_id", "案件编号"),
+    Column("name", "姓名"),
+    Column("citizen_id", "公民身份号码"),
+    Column("state_text", "办理状态"),
+    Column("applied_on", "申请日期", "date"),
+    Column("paid_on", "垫付到账日期", "date"),
+    Column("amount_due", "垫付金额（元）", "money", total=True),
+    Column("withheld", "按月扣回（元）", "money", total=True),
+    Column("repaid_early", "提前还款（元）", "money", total=True),
+    Column("balance", "垫付余额（元）", "money", total=True),
+    Column("months_repaid", "已扣回月数", "int"),
+    Column("months_left", "尚需扣回月数", "int"),
+    Column("months_flagged", "异常月数", "int", total=True),
+    Column("flagged_months", "异常月份"),
+    Column("to_refund", "应退还多扣（元）", "money", total=True),
+)
+#: the sheets of a database with cases, written after SHEETS (工作台账 last)
+CLAIM_SHEET, ADVANCE_SHEET = "丧葬补助金申领", "垫付台账"
+NO_CLAIMS = "本乡镇当前无丧葬补助金申领。"
+NO_ADVANCES = "本乡镇当前无缴费资金垫付。"
 #: the sheet of open cases, written after SHEETS when the database has cases
 WORKLIST_SHEET = "工作台账"
 NO_OPEN_CASES = "本乡镇当前无在办案件。"
@@ -155,6 +207,15 @@ def write_township_workbook(path: Path, township: str, data: ReportData) -> Path
         if sheet_name == "覆盖率":
             _write_coverage_rate_total(sheet, frame, totals["rate"])
     if data.cases is not None:
+        claims = claim_rows(data.cases, data.claim_deaths, data.case_events)
+        advances = advance_rows(data.cases, data.case_events)
+        for name, frame, columns, none in (
+            (CLAIM_SHEET, claims, CLAIM_COLUMNS, NO_CLAIMS),
+            (ADVANCE_SHEET, advances, ADVANCE_COLUMNS, NO_ADVANCES),
+        ):
+            _write_cases_sheet(
+                workbook.add_worksheet(name), frame, columns, none, header, formats, totals
+            )
         _write_worklist(workbook.add_worksheet(WORKLIST_SHEET), data.cases, header, formats, totals)
     workbook.close()
     return path
@@ -196,11 +257,16 @@ def _sheet_frames(data: ReportData) -> dict[str, pl.DataFrame]:
 def _write_worklist(sheet, cases: pl.DataFrame, header, formats, totals) -> None:
     """工作台账: the open cases by village, oldest first; a note when there are none."""
     frame = worklist_rows(cases)
-    _write_table(sheet, frame, WORKLIST_COLUMNS, header, formats)
+    _write_cases_sheet(sheet, frame, WORKLIST_COLUMNS, NO_OPEN_CASES, header, formats, totals)
+
+
+def _write_cases_sheet(sheet, frame, columns, none: str, header, formats, totals) -> None:
+    """A sheet of cases with its 合计 row, or the note `none` when there are none."""
+    _write_table(sheet, frame, columns, header, formats)
     if frame.is_empty():
-        sheet.write_string(2, 0, NO_OPEN_CASES, totals["text"])
+        sheet.write_string(2, 0, none, totals["text"])
     else:
-        _write_totals(sheet, frame, WORKLIST_COLUMNS, totals)
+        _write_totals(sheet, frame, columns, totals)
 
 
 def _payments_text(payments: list[dict] | pl.Series | None) -> str:

@@ -19,6 +19,11 @@ from pensionlink.reports.death_documents import (
 )
 from pensionlink.reports.document_data import DeathDocuments
 from pensionlink.reports.file_names import TOWNSHIPS, report_path, township_file_stem
+from pensionlink.reports.subsidy_forms import (
+    printed_claims,
+    render_approval_forms,
+    render_claims_summary,
+)
 from pensionlink.reports.workbook import write_township_workbook
 
 __all__ = ["ReportFiles", "UnknownTownship", "report_steps", "write_reports"]
@@ -33,7 +38,8 @@ class UnknownTownship(LookupError):
 @dataclass(frozen=True)
 class ReportFiles:
     """What was written: one workbook per township, the HTML summary, and the death
-    documents (告知书 and 结算单 per township with deaths to notify)."""
+    documents (告知书 and 结算单 per township with deaths to notify, 丧葬补助金发放审批表 and
+    申领汇总表 per township with subsidy claims)."""
 
     workbooks: list[Path]
     summary: Path | None
@@ -52,7 +58,9 @@ def write_reports(
     outside the city's nine gets a safe file name (`file_names.township_file_stem`). With
     `documents`, each township with death cases to notify also gets
     `<township>_死亡待遇结算告知书_<as-of>.pdf` and `…_死亡待遇结算单_<as-of>.pdf` (one A4
-    page per case; `.html` where WeasyPrint cannot run)."""
+    page per case; `.html` where WeasyPrint cannot run), and each township with funeral
+    subsidy claims `…_丧葬补助金发放审批表_<as-of>.pdf` (a page per claim applied for) and
+    `…_丧葬补助金申领汇总表_<as-of>.pdf`."""
     townships = data.townships
     if township is not None:
         if township not in townships:
@@ -72,12 +80,16 @@ def write_reports(
         step(f"{stem} 核查表")
         path = report_path(out, f"{stem}_{data.as_of:%Y-%m-%d}.xlsx")
         restricted_file(path, mode)
-        workbooks.append(write_township_workbook(path, name, data.for_township(name)))
+        here = data.for_township(name)
+        workbooks.append(write_township_workbook(path, name, here))
         if documents is not None:
             rows = documents.for_township(name)
             if rows.height:
                 step(f"{stem} 告知书、结算单")
                 written.extend(_write_documents(out, stem, data, rows, documents, mode))
+            if here.cases is not None and not printed_claims(here.cases, summary=True).is_empty():
+                step(f"{stem} 丧葬补助金发放审批表、申领汇总表")
+                written.extend(_write_claim_forms(out, stem, name, here, documents, mode))
     summary = None
     if township is None:
         from pensionlink.reports.summary import render_summary
@@ -94,6 +106,39 @@ def write_reports(
     return ReportFiles(workbooks=workbooks, summary=summary, documents=written)
 
 
+def _write_claim_forms(
+    out: Path, stem: str, township: str, here: ReportData, documents: DeathDocuments, mode
+) -> list[Path]:
+    """One township's 丧葬补助金发放审批表 (claims applied for) and 申领汇总表 (every claim)."""
+    bureau, as_of = documents.terms.bureau.name, here.as_of
+    cases, deaths, events = here.cases, here.claim_deaths, here.case_events
+    pages = [
+        (
+            "丧葬补助金申领汇总表",
+            render_claims_summary(township, cases, deaths, events, as_of, bureau),
+        )
+    ]
+    applied = printed_claims(cases, summary=False)
+    if applied.height:
+        html = render_approval_forms(applied, deaths, events, as_of, bureau)
+        pages.insert(0, ("丧葬补助金发放审批表", html))
+    return [
+        _write_pdf(out, f"{stem}_{title}_{as_of:%Y-%m-%d}", html, mode) for title, html in pages
+    ]
+
+
+def _write_pdf(out: Path, name: str, html: str, mode) -> Path:
+    """`name`.pdf (print-ready `.html` where WeasyPrint cannot run)."""
+    try:
+        content, suffix = html_to_pdf(html), "pdf"
+    except PdfUnavailable as exc:
+        log.warning("documents as HTML: %s", exc)
+        content, suffix = html.encode("utf-8"), "html"
+    path = report_path(out, f"{name}.{suffix}")
+    restricted_file(path, mode).write_bytes(content)
+    return path
+
+
 def _write_documents(
     out: Path, stem: str, data: ReportData, rows: pl.DataFrame, documents: DeathDocuments, mode
 ) -> list[Path]:
@@ -104,14 +149,7 @@ def _write_documents(
         ("死亡待遇结算单", render_settlements),
     ):
         html = render(rows, documents.terms)
-        try:
-            content, suffix = html_to_pdf(html), "pdf"
-        except PdfUnavailable as exc:
-            log.warning("documents as HTML: %s", exc)
-            content, suffix = html.encode("utf-8"), "html"
-        path = report_path(out, f"{stem}_{title}_{data.as_of:%Y-%m-%d}.{suffix}")
-        restricted_file(path, mode).write_bytes(content)
-        paths.append(path)
+        paths.append(_write_pdf(out, f"{stem}_{title}_{data.as_of:%Y-%m-%d}", html, mode))
     return paths
 
 
@@ -125,4 +163,7 @@ def report_steps(
         if documents is None
         else documents.rows.filter(pl.col("township").is_in(townships))["township"].n_unique()
     )
+    if documents is not None and data.cases is not None:
+        claims = printed_claims(data.cases, summary=True)
+        with_documents += claims.filter(pl.col("township").is_in(townships))["township"].n_unique()
     return (1 if township is not None else len(data.townships) + 1) + with_documents

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from pensionlink.cli import app
 from pensionlink.reports import UnknownTownship, load_report_data, write_reports
-from pensionlink.reports.workbook import SHEETS, WORKLIST_SHEET
+from pensionlink.reports.workbook import ADVANCE_SHEET, CLAIM_SHEET, SHEETS, WORKLIST_SHEET
 from pensionlink.settings import Settings, load_policy
 from pensionlink.warehouse.store import connect_database, open_warehouse
 
@@ -84,8 +84,9 @@ def test_sheets_headers_layout_and_masked_ids(published: Path, tmp_path: Path):
         f"{township}_2026-11-28.xlsx"
     ]
     book = openpyxl.load_workbook(files.workbooks[0])
-    # the night has cases (issue 16), so the township's 工作台账 follows the finding sheets
-    assert book.sheetnames == [*SHEETS, WORKLIST_SHEET]
+    # the night has cases (issue 16): the claims, the advance ledger (issue 17) and the
+    # township's 工作台账 follow the finding sheets
+    assert book.sheetnames == [*SHEETS, CLAIM_SHEET, ADVANCE_SHEET, WORKLIST_SHEET]
     for name, columns in SHEETS.items():
         sheet = book[name]
         assert header(sheet) == [c.header for c in columns]
