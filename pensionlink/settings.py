@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -66,7 +66,7 @@ class Policy:
     #: Parameters that may end and have ended on this date: (name, its last `until`).
     ended: tuple[tuple[str, dt.date], ...] = ()
     #: The policy file it was read from (None: the bundled one), to read another date's.
-    source: Path | None = None
+    source: Path | None = field(default=None, repr=False, compare=False)  # not a value
 
     def on(self, day: dt.date) -> Policy:
         """The same policy file's values in force on `day` (the date of a death, of an

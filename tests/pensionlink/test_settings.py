@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from pensionlink.settings import PolicyError, load_policy
+from pensionlink.settings import BUNDLED_POLICY, PolicyError, load_policy
 
 POLICY = """
 [funeral_subsidy]
@@ -191,3 +191,17 @@ def test_an_ended_parameter_that_may_not_end_still_stops_the_run(tmp_path):
         PolicyError, match=r"'benefit_age' has no value in force on 2026-01-01.*ended 2025-12-31"
     ):
         load_policy(dt.date(2026, 1, 1), f)
+
+
+def test_value_on_reads_one_parameter_over_time_with_its_end(tmp_path):
+    policy = load_policy(dt.date(2026, 11, 28))
+    advance = policy.value_on("advance_cap")
+    assert advance(dt.date(2021, 12, 31)) == Decimal("1000.00")
+    assert advance(dt.date(2022, 1, 1)) is None  # `until` is inclusive
+    assert advance(dt.date(2020, 12, 31)) is None  # before its first value
+    assert policy.value_on("funeral_subsidy")(dt.date(2026, 1, 1)) == Decimal("600.00")
+    copy = tmp_path / "copy.toml"  # the run's inputs fingerprint is of the values, not the path
+    copy.write_text(BUNDLED_POLICY.read_text(encoding="utf-8"), encoding="utf-8")
+    elsewhere = load_policy(dt.date(2026, 11, 28), copy)
+    assert elsewhere.source == copy and repr(elsewhere) == repr(policy)
+    assert elsewhere.value_on("advance_cap")(dt.date(2021, 6, 1)) == Decimal("1000.00")
