@@ -4,6 +4,7 @@ Pure: `step` takes a case (a row of the case store), an action and who does it, 
 returns the case's new values and the event, or raises `Refused` with one line (Chinese
 first, then English). Money stops only after the family was told and could object:
 `suspend` is refused before the objection window (异议期, a policy parameter) has passed.
+A death already verified is undone (`verify_alive`, found alive) only by a supervisor.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pensionlink.cases.model import CLOSED, SYSTEM
 
 __all__ = [
     "ACTIONS",
+    "ALIVE_AFTER_VERIFY_ROLES",
     "OUTCOMES",
     "ROLES",
+    "NotYourRole",
     "Refused",
     "Request",
     "allowed_actions",
@@ -47,11 +50,18 @@ ACTION_ROLES = {
     "record_recovery": ("finance", "supervisor"),
     "write_off": ("supervisor",),
 }
+#: A death past verification (confirmed by the city, told, money stopped) is undone — the
+#: person found alive — only by a supervisor (市局); from `to_verify` anyone may.
+ALIVE_AFTER_VERIFY_ROLES = ("supervisor",)
 _WORD = {"death": "死亡", "recovery": "追回", "uninsured": "应保未保"}
 
 
 class Refused(ValueError):
     """The action is not recorded; the message is the one line to show."""
+
+
+class NotYourRole(Refused):
+    """Refused because of who asks (their role), not the case's state."""
 
 
 @dataclass(frozen=True)
@@ -131,9 +141,18 @@ def step(
             f"not allowed in state {state} (allowed: {hint})"
         )
     if request.role not in ACTION_ROLES.get(action, ROLES):
-        raise Refused(
+        raise NotYourRole(
             f"角色 {request.role} 不能 {action} role {request.role} may not {action} "
             f"(needs {' or '.join(ACTION_ROLES[action])})"
+        )
+    if (
+        action == "verify_alive"
+        and state != "to_verify"
+        and request.role not in ALIVE_AFTER_VERIFY_ROLES
+    ):
+        raise NotYourRole(
+            f"案件 {case['case_id']} 已核实死亡（{state}），仅市局可改为生存 only a supervisor "
+            f"may verify_alive a death already verified (state {state})"
         )
     new = dict(case)
     amount_fen = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pensionlink.cases.machine import ACTIONS, Refused, Request
+from pensionlink.cases.machine import ACTIONS, NotYourRole, Refused, Request
 from pensionlink.cases.model import CLOSED
 from pensionlink.cases.store import CaseStoreBusy, CaseStoreUnreachable
 from pensionlink.cases.subsidy import CHAIN
@@ -96,6 +96,8 @@ def take_action(
         return Outcome(503, str(exc))
     except CaseStoreUnreachable as exc:
         return Outcome(503, f"案件库无法连接 case store unreachable: {exc}")
+    except NotYourRole as exc:
+        return Outcome(403, str(exc), case["state"])
     except Refused as exc:
         allowed = state_allows(case["kind"], asked.action, case["state"])
         if allowed is None:

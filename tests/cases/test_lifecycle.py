@@ -139,7 +139,7 @@ def test_closed_by_the_data_with_its_reason():
 def test_verify_alive_holds_on_the_same_evidence_and_yields_to_new_evidence():
     s = Store()
     s.night("r1", D1, [cand("death", "p1", fp="hukou")])
-    s.act("D000001", "verify_alive", note="本人到场核实")
+    s.act("D000001", "verify_alive", note="本人到场核实", role="supervisor")
     assert s.night("r2", D2, [cand("death", "p1", fp="hukou")]).is_empty
     assert s.night("r3", D3, [cand("death", "p1", fp="hukou")]).is_empty
     new = s.night("r4", D3 + dt.timedelta(days=1), [cand("death", "p1", fp="hukou+funeral")])
@@ -178,7 +178,7 @@ def test_verify_alive_after_suspension_closes_the_death_and_its_recovery():
     s = Store()
     passed_window(s)
     s.act("D000001", "suspend")
-    s.act("D000001", "verify_alive", note="本人到场提出异议")
+    s.act("D000001", "verify_alive", note="本人到场提出异议", role="supervisor")
     assert s.state("D000001") == ("closed", "alive")
     night = s.night("r3", dt.date(2026, 11, 18), [cand("death", "p1", to_recover=60000)])
     assert s.state("R000001") == ("closed", "death_not_confirmed")
@@ -273,7 +273,7 @@ def test_any_sequence_of_nights_is_idempotent_and_keeps_one_open_case(nights, al
             assert has.height == 1 or held.height > 0
         for row in open_.filter(pl.col("kind") == "death").iter_rows(named=True):
             if row["person_key"] in alive:
-                s.act(row["case_id"], "verify_alive")
+                s.act(row["case_id"], "verify_alive", role="supervisor")
 
 
 def test_an_action_taken_while_the_night_ran_is_not_undone_by_it():

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pensionlink.cases.machine import Refused, Request, allowed_actions, step
+from pensionlink.cases.machine import NotYourRole, Refused, Request, allowed_actions, step
 from pensionlink.cases.model import CASE_SCHEMA
 
 AT = dt.datetime(2026, 12, 1, 9, 30)
@@ -45,9 +45,20 @@ def test_death_path_from_review_to_suspended():
     "state", ["to_verify", "confirmed", "notified", "objection_passed", "suspended"]
 )
 def test_verify_alive_closes_a_death_from_every_open_state(state):
-    c, e = do(case("death", state), "verify_alive", note="本人到场")
+    c, e = do(case("death", state), "verify_alive", note="本人到场", role="supervisor")
     assert (c["state"], c["close_reason"], c["closed_on"]) == ("closed", "alive", "2026-12-01")
     assert e["note"] == "本人到场"
+
+
+@pytest.mark.parametrize("role", ["clerk", "township", "finance"])
+def test_only_a_supervisor_undoes_a_verified_death(role):
+    """A village or township clerk may close a death still to verify as alive, but not one
+    the city confirmed, the family was told of, or whose money was stopped."""
+    c, _ = do(case("death", "to_verify"), "verify_alive", role=role)
+    assert c["close_reason"] == "alive"
+    for state in ("confirmed", "notified", "objection_passed", "suspended"):
+        with pytest.raises(NotYourRole, match="仅市局可改为生存"):
+            do(case("death", state), "verify_alive", role=role)
 
 
 @pytest.mark.parametrize(
