@@ -27,13 +27,22 @@ import duckdb
 
 from pensionlink.warehouse.store import Warehouse, connect_database
 
-__all__ = ["LatestNight", "NoNightYet"]
+__all__ = ["FileCache", "LatestNight", "NoNightYet"]
 
 log = logging.getLogger(__name__)
 
 
 class NoNightYet(LookupError):
     """No night has been published into the database yet."""
+
+
+class FileCache(dict):
+    """Frames computed once per published file; `lock` makes one reader compute a frame
+    while the others wait for it (twenty staff opening the desk at once compute it once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
 
 
 class _OpenFile:
@@ -44,7 +53,7 @@ class _OpenFile:
         self.con = connect_database(path, read_only=True)
         self.readers = 0
         self.replaced = False
-        self.cache: dict[str, Any] = {}
+        self.cache = FileCache()
 
     def close_if_done(self) -> None:
         if self.replaced and self.readers == 0:
@@ -86,7 +95,7 @@ class LatestNight:
             opened.close_if_done()
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[tuple[Warehouse, dict[str, Any], str]]:
+    def read(self) -> Iterator[tuple[Warehouse, FileCache, str]]:
         """The published night: a warehouse on its own cursor, the file's cache (frames
         computed once per published file; use `cached`) and the file's identity."""
         opened = self._current()
@@ -98,14 +107,12 @@ class LatestNight:
             cursor.close()
             self._release(opened)
 
-    def cached(self, cache: dict[str, Any], name: str, compute: Callable[[], Any]) -> Any:
+    def cached(self, cache: FileCache, name: str, compute: Callable[[], Any]) -> Any:
         """`compute()` once per published file under `name`."""
-        with self._lock:
-            if name in cache:
-                return cache[name]
-        value = compute()
-        with self._lock:
-            return cache.setdefault(name, value)
+        with cache.lock:
+            if name not in cache:
+                cache[name] = compute()
+            return cache[name]
 
     def close(self) -> None:
         with self._lock:
