@@ -121,7 +121,9 @@ def record_action(
 
     def one(case: dict, others: list[dict]) -> list[tuple[dict, dict]]:
         if case["kind"] == "subsidy":
-            return subsidy_step(case, others, request)
+            return subsidy_step(
+                case, others, request, events=store.events(case["case_id"]).to_dicts()
+            )
         if case["kind"] == "advance":
             return [advance_step(case, request)]
         return [step(case, request, days)]

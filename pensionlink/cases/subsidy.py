@@ -9,17 +9,20 @@ The chain: `apply` (受理，申请人、关系、材料) → `village_check` (�
 (归档). No step is skipped. An ineligible claim (what the night knew: not receiving at
 death, in custody, an employee-scheme grant or 抚恤金, a second claim) is approved only
 with `--override` and a note. `archive` before payment closes a refused claim (with a
-note). The payout is the subsidy less the person's outstanding overpayment (the death's
-recovery case, basis 'overpaid'), which the payment offsets, to the fen.
+note; once the township checked it, only a supervisor may). Who approved may not also
+pay (审批人与发放人不得为同一人). The payout is the subsidy less the person's outstanding
+overpayment (the death's recovery case, basis 'overpaid'), which the payment offsets, to
+the fen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from pensionlink.cases.lifecycle import OVERPAID
-from pensionlink.cases.machine import Refused, Request, _check_day, to_fen
+from pensionlink.cases.machine import NotYourRole, Refused, Request, _check_day, to_fen
 from pensionlink.cases.model import CLOSED, SYSTEM
 
 __all__ = ["CHAIN", "PAY_TO", "STEP_ROLE", "apply_details", "ineligible", "subsidy_step"]
@@ -42,6 +45,9 @@ STEP_ROLE = {
 #: Where a payment goes (`--to`): 社保卡 or 银行账户; cash is refused.
 PAY_TO = ("card", "account")
 _NEXT = {start: action for action, (start, _) in CHAIN.items()}
+#: A claim past the township's check is refused (archived unpaid) only by the city.
+REFUSE_LATE = ("township_checked", "approved")
+REFUSE_LATE_ROLES = ("supervisor",)
 #: The `apply` event's note: who applied, how related, what was handed in (the printed
 #: 发放审批表 reads it back with `apply_details`).
 _APPLY_NOTE = "申请人 {applicant}（{relation}）；材料 {documents}"
@@ -116,11 +122,15 @@ def _death_stands(case: dict, others: list[dict]) -> None:
 
 
 def subsidy_step(
-    case: dict, others: list[dict], request: Request, at: dt.datetime | None = None
+    case: dict,
+    others: list[dict],
+    request: Request,
+    at: dt.datetime | None = None,
+    events: Sequence[dict] = (),
 ) -> list[tuple[dict, dict]]:
     """The cases `request` changes (the claim first) with their events; `Refused` when a
-    step is out of order, in the wrong role, ineligible without an override, or lacks
-    what it needs."""
+    step is out of order, in the wrong role, ineligible without an override, lacks what
+    it needs, or is a payment by the one who approved it (`events`: the claim's events)."""
     at = at or dt.datetime.now()
     on = request.on or at.date()
     action, state = request.action, case["state"]
@@ -147,6 +157,11 @@ def subsidy_step(
         raise Refused(
             f"角色 {request.role} 不能 {action} role {request.role} may not {action} "
             f"(needs {need or 'a staff role'})"
+        )
+    if refusing and state in REFUSE_LATE and request.role not in REFUSE_LATE_ROLES:
+        raise NotYourRole(
+            f"案件 {case['case_id']} 已{state}，仅市局可不予发放并归档 only a supervisor may "
+            f"archive (refuse) a claim in state {state}"
         )
     if action in ("city_approve", "pay"):
         _death_stands(case, others)
@@ -177,6 +192,14 @@ def subsidy_step(
             raise Refused("特批须写明理由 --override needs --note (why it is paid)")
         event_kw["note"] = f"特批 override ({','.join(against)})：{note}"
     elif action == "pay":
+        approver = next(
+            (e["by_name"] for e in reversed(events) if e["action"] == "city_approve"), None
+        )
+        if approver is not None and approver.strip() == by:
+            raise NotYourRole(
+                f"案件 {case['case_id']} 审批人与发放人不得为同一人 the one who approved "
+                f"({approver}) may not also pay"
+            )
         return _pay(case, others, request, by, on, at)
     elif action == "archive" and refusing:
         if not note:

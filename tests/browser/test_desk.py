@@ -131,8 +131,9 @@ def test_a_subsidy_claim_walked_by_three_roles(desk, browser):
     add_user(db, "村甲", "village", claim["township"], claim["village"])
     add_user(db, "乡甲", "township", claim["township"])
     add_user(db, "市甲", "city")
+    add_user(db, "市财", "city")  # who approved may not also pay
     pages = {}
-    for name in ("村甲", "乡甲", "市甲"):
+    for name in ("村甲", "乡甲", "市甲", "市财"):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         pages[name] = OfflinePage(context.new_page())
         log_in(pages[name], base, name)
@@ -157,11 +158,11 @@ def test_a_subsidy_claim_walked_by_three_roles(desk, browser):
     assert village.page.locator("option[value=township_check][disabled]").count() == 1
     act(township, base, claim["case_id"], "township_check", note="核对无误")
     act(city, base, claim["case_id"], "city_approve", note="同意")
-    act(city, base, claim["case_id"], "pay", to="card")
+    act(pages["市财"], base, claim["case_id"], "pay", to="card")
     act(city, base, claim["case_id"], "archive", note="档案已归")
     assert "已办结" in city.page.inner_text("#facts")
     history = city.page.inner_text("#history")
-    for who in ("村甲", "乡甲", "市甲"):
+    for who in ("村甲", "乡甲", "市甲", "市财"):
         assert who in history
     with open_case_store(case_store_location(db)) as store:
         events = store.events(claim["case_id"]).filter(pl.col("role") != "system")
@@ -170,7 +171,7 @@ def test_a_subsidy_claim_walked_by_three_roles(desk, browser):
         ("village_check", "村甲", "clerk"),
         ("township_check", "乡甲", "township"),
         ("city_approve", "市甲", "supervisor"),
-        ("pay", "市甲", "finance"),
+        ("pay", "市财", "finance"),
         ("archive", "市甲", "supervisor"),
     ]
     for page in pages.values():

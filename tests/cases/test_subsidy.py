@@ -11,7 +11,7 @@ import pytest
 from pensionlink.cases.candidates import night_candidates
 from pensionlink.cases.keys import person_keys
 from pensionlink.cases.lifecycle import CANDIDATE_SCHEMA, FACT_SCHEMA, night_changes
-from pensionlink.cases.machine import Refused, Request
+from pensionlink.cases.machine import NotYourRole, Refused, Request
 from pensionlink.cases.model import CASE_SCHEMA, CLOSED
 from pensionlink.cases.subsidy import CHAIN, subsidy_step
 from pensionlink.cases.worklist import NEXT_STEP
@@ -186,6 +186,37 @@ def test_archive_before_payment_is_a_refusal_with_a_note():
         act(claim("applied"), "archive")
     [(case, _)] = act(claim("applied"), "archive", note="死亡时在服刑，不予发放")
     assert case["state"] == CLOSED and case["close_reason"] == "refused"
+
+
+def test_who_approved_may_not_also_pay():
+    """审批人与发放人不得为同一人: the approval's `by` is read from the claim's events."""
+    [(approved, approval)] = act(claim("township_checked"), "city_approve", "supervisor")
+    assert approval["by_name"] == "李经办"
+    with pytest.raises(NotYourRole, match="审批人与发放人不得为同一人"):
+        subsidy_step(
+            approved,
+            [death()],
+            Request("pay", " 李经办 ", "finance", to="card"),
+            at=AT,
+            events=[approval],
+        )
+    [(paid, event)] = subsidy_step(
+        approved,
+        [death()],
+        Request("pay", "朴会计", "finance", to="card"),
+        at=AT,
+        events=[approval],
+    )
+    assert (paid["state"], event["by_name"]) == ("paid", "朴会计")
+
+
+@pytest.mark.parametrize("state", ["township_checked", "approved"])
+def test_only_a_supervisor_refuses_a_claim_past_the_township(state):
+    for role in ("clerk", "township", "finance"):
+        with pytest.raises(NotYourRole, match="仅市局可不予发放"):
+            act(claim(state), "archive", role, note="村里说不发")
+    [(case, _)] = act(claim(state), "archive", "supervisor", note="死亡时在服刑，不予发放")
+    assert case["close_reason"] == "refused"
 
 
 def _deaths(rows: list[dict]) -> pl.DataFrame:

@@ -58,3 +58,36 @@ def test_a_clerk_cannot_undo_a_death_the_city_confirmed(desk_db: Path):
     r = c.post(url, json={"action": "verify_alive", "note": "本人到场"}, headers=login(c, "市局张"))
     assert r.status_code == 200, r.text
     assert events(desk_db, confirmed["case_id"])[-1]["role"] == "supervisor"
+
+
+def test_the_subsidy_money_steps_are_separated(desk_db: Path):
+    """One city account approves, another pays (审批人与发放人不得为同一人); a claim the
+    township checked is refused (archived unpaid) only by the city."""
+    cases = list_cases(desk_db)
+    claim = first(cases, kind="subsidy", state="to_apply", outcome="eligible")
+    add_user(desk_db, "村干事", "village", claim["township"], claim["village"])
+    add_user(desk_db, "乡镇李", "township", claim["township"])
+    add_user(desk_db, "市局张", "city")
+    add_user(desk_db, "市财王", "city")
+    users = {}
+    for name in ("村干事", "乡镇李", "市局张", "市财王"):
+        users[name] = client(desk_db)
+        users[name].headers.update(login(users[name], name))
+    url = f"/api/cases/{claim['case_id']}/actions"
+    steps = [
+        ("村干事", {"action": "apply", "applicant": "李四", "relation": "子", "note": "死亡证明"}),
+        ("村干事", {"action": "village_check", "note": "材料齐全"}),
+        ("乡镇李", {"action": "township_check", "note": "核对无误"}),
+        ("市局张", {"action": "city_approve", "note": "同意"}),
+    ]
+    for name, body in steps:
+        assert users[name].post(url, json=body).status_code == 200
+    for name in ("村干事", "乡镇李"):
+        killed = users[name].post(url, json={"action": "archive", "note": "村里说不发"})
+        assert killed.status_code == 403 and "仅市局" in killed.json()["error"], killed.text
+    same = users["市局张"].post(url, json={"action": "pay", "to": "card"})
+    assert same.status_code == 403 and "审批人与发放人不得为同一人" in same.json()["error"]
+    paid = users["市财王"].post(url, json={"action": "pay", "to": "card"})
+    assert paid.status_code == 200, paid.text
+    done = [(e["action"], e["by_name"]) for e in events(desk_db, claim["case_id"])]
+    assert done[-2:] == [("city_approve", "市局张"), ("pay", "市财王")]
