@@ -47,6 +47,7 @@ __all__ = [
     "advance_step",
     "apply_advance",
     "reconcile",
+    "roster_pensions",
 ]
 
 BACK_PAYMENT = "back_payment"
@@ -263,24 +264,45 @@ def advance_step(case: dict, request: Request, at: dt.datetime | None = None) ->
     return new, event
 
 
-def advance_payments(linked: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
-    """Tonight's pension payments of people on the residents' roster with the roster's
-    monthly pension (月养老金), keyed by person (`PAYMENT_SCHEMA`), fen."""
-    roster, payments = linked.get("resident_roster"), linked.get("pension_payments")
-    if roster is None or payments is None or not payments.height:
-        return pl.DataFrame(schema=PAYMENT_SCHEMA)
-    people = roster.filter(
-        pl.col("person_id").is_not_null() & pl.col("pension_no").is_not_null()
-    ).select("pension_no", "person_id", pension_fen=_fen(pl.col("monthly_pension")))
-    joined = payments.select("pension_no", "pay_month", paid_fen=_fen(pl.col("amount"))).join(
-        people.unique("pension_no", keep="first"), on="pension_no", how="inner"
+ROSTER_SCHEMA = {"person_key": pl.String, "pension_no": pl.String, "pension_fen": pl.Int64}
+
+
+def roster_pensions(linked: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
+    """The residents' roster's pension numbers and monthly pensions (月养老金, fen), keyed
+    by person (`ROSTER_SCHEMA`)."""
+    roster = linked.get("resident_roster")
+    if roster is None or not roster.height:
+        return pl.DataFrame(schema=ROSTER_SCHEMA)
+    people = roster.filter(pl.col("person_id").is_not_null() & pl.col("pension_no").is_not_null())
+    return people.select(
+        person_key=person_keys(people["person_id"], key),
+        pension_no="pension_no",
+        pension_fen=_fen(pl.col("monthly_pension")),
+    ).cast(ROSTER_SCHEMA)
+
+
+def advance_payments(
+    payments: pl.DataFrame | None, roster: pl.DataFrame, people: pl.Series
+) -> pl.DataFrame:
+    """Tonight's pension payments (`pension_payments`) of `people` (person keys) with the
+    roster's monthly pension, by person (`PAYMENT_SCHEMA`), fen."""
+    mine = roster.filter(pl.col("person_key").is_in(people.implode())).unique(
+        "pension_no", keep="first"
     )
-    return joined.select(
-        person_key=person_keys(joined["person_id"], key),
-        pay_month=pl.col("pay_month").cast(pl.Date),
-        paid_fen="paid_fen",
-        pension_fen="pension_fen",
-    ).cast(PAYMENT_SCHEMA)
+    if payments is None or not payments.height or mine.is_empty():
+        return pl.DataFrame(schema=PAYMENT_SCHEMA)
+    paid = payments.filter(pl.col("pension_no").is_in(mine["pension_no"].implode()))
+    return (
+        paid.select("pension_no", "pay_month", paid_fen=_fen(pl.col("amount")))
+        .join(mine, on="pension_no", how="inner")
+        .select(
+            "person_key",
+            pay_month=pl.col("pay_month").cast(pl.Date),
+            paid_fen="paid_fen",
+            pension_fen="pension_fen",
+        )
+        .cast(PAYMENT_SCHEMA)
+    )
 
 
 def _fen(amount: pl.Expr) -> pl.Expr:

@@ -9,6 +9,7 @@ and the `cases` / `case_events` frames the warehouse publishes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pensionlink.cases.advance import (
     advance_ledger,
     advance_payments,
     reconcile,
+    roster_pensions,
 )
 from pensionlink.cases.candidates import night_candidates, roster_facts
 from pensionlink.cases.decisions import case_decisions
@@ -107,15 +109,22 @@ def write_night_cases(
     policy = policy or load_policy(as_of)
     candidates = night_candidates(tables, key, policy.value_on("funeral_subsidy"))
     facts = roster_facts(linked, key)
-    payments = advance_payments(linked, key)
     at = dt.datetime.now()
+    roster = functools.cache(lambda: roster_pensions(linked, key))  # only for advances
     with open_case_store(case_store_location(db)) as store:
+        if store.last_number("advance"):
+            roster()  # keyed before the night's transaction, which stays short
 
         def lifecycle(cases: pl.DataFrame):
             # read inside the night's transaction: nothing slips by
             hold = store.staff_cases_after(mark) if mark is not None else frozenset()
             changes = night_changes(cases, candidates, facts, run_id, as_of, at, hold)
+            advances = cases.filter(pl.col("kind") == "advance")
+            if advances.is_empty():
+                return changes
             counted = store.months_read("advance", MONTH_ACTIONS)  # 垫付台账: months read
+            people = advances["person_key"].unique()
+            payments = advance_payments(linked.get("pension_payments"), roster(), people)
             return changes.then(reconcile(cases, counted, payments, run_id, as_of, at))
 
         changes = store.write_night(run_id, as_of, lifecycle)
@@ -133,9 +142,9 @@ def write_night_cases(
         if t in tables
     ]
     people = identities([*frames, linked["hukou"]], key)
-    estimate = policy.monthly_pension_estimate
-    pensions = payments.sort("pay_month").group_by("person_key").agg(pl.col("pension_fen").last())
-    ledger = advance_ledger(cases, events, pensions, int(estimate * 100))
+    estimate = int(policy.monthly_pension_estimate * 100)
+    pensions = roster() if (cases["kind"] == "advance").any() else roster_pensions({}, key)
+    ledger = advance_ledger(cases, events, pensions, estimate)
     published, log_frame = warehouse_cases(cases, events, nights, people, ledger)
     log.info("案件 cases moved and framed in %.3f s", time.perf_counter() - started)
     return {"cases": published, "case_events": log_frame}

@@ -608,6 +608,10 @@ class CaseStore:
         """Cases a person acted on after event `event_id`."""
         return frozenset(r[0] for r in self._db.execute(staff_cases_after(event_id)))
 
+    def last_number(self, kind: str) -> int:
+        """The highest case number of `kind` so far (0: none yet)."""
+        return int(self._db.execute(last_number(kind))[0][0])
+
     def months_read(self, kind: str, actions: Sequence[str]) -> pl.DataFrame:
         """(case_id, outcome) of every `actions` event on cases of `kind` (the months an
         advance's ledger has read)."""

@@ -329,3 +329,37 @@ def test_the_store_opens_the_advance_and_reads_its_months_on_both_backends(store
         assert store.case("A000001")["amount_recovered_fen"] == PENSION
         store.write_night("r3", dt.date(2021, 9, 1), lifecycle)  # the same months again
         assert store.months_read("advance", MONTH_ACTIONS).height == 2
+
+
+def test_tonights_payments_of_the_people_with_an_advance_only():
+    from decimal import Decimal
+
+    from pensionlink.cases.advance import advance_payments, roster_pensions
+    from pensionlink.cases.keys import person_keys
+
+    key = b"k" * 32
+    linked = {
+        "resident_roster": pl.DataFrame(
+            {
+                "person_id": ["A", "B", None],
+                "pension_no": ["P1", "P2", "P3"],
+                "monthly_pension": [Decimal("103.79"), Decimal("150.00"), Decimal("99.00")],
+            }
+        ),
+        "pension_payments": pl.DataFrame(
+            {
+                "pension_no": ["P1", "P1", "P2", "P3"],
+                "pay_month": [dt.date(2021, 8, 1), dt.date(2021, 9, 1)] * 2,
+                "amount": [Decimal("0.00"), Decimal("37.90"), Decimal("150.00"), Decimal("1")],
+            }
+        ),
+    }
+    roster = roster_pensions(linked, key)
+    assert roster["pension_fen"].to_list() == [PENSION, 15000]  # the unlinked row left out
+    a = person_keys(pl.Series(["A"]), key)
+    found = advance_payments(linked["pension_payments"], roster, a)
+    assert found["person_key"].to_list() == a.to_list() * 2
+    assert found["paid_fen"].to_list() == [0, 3790]
+    assert found["pension_fen"].to_list() == [PENSION, PENSION]
+    assert advance_payments(None, roster, a).is_empty()
+    assert roster_pensions({}, key).is_empty()
