@@ -450,13 +450,13 @@ class _Backend(Protocol):
 class _SQLite:
     dialect = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_seconds: float = BUSY_SECONDS) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+            self.con = sqlite3.connect(path, timeout=busy_seconds, isolation_level=None)
         except (OSError, sqlite3.OperationalError) as exc:
             raise CaseStoreUnreachable(f"{path}: {type(exc).__name__}") from None
-        self.con.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+        self.con.execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000)}")
         self.con.execute("PRAGMA journal_mode = WAL")
         self.con.execute("PRAGMA synchronous = FULL")
         self.con.execute("PRAGMA foreign_keys = ON")
@@ -494,7 +494,7 @@ class _SQLite:
 class _Postgres:
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_seconds: float = BUSY_SECONDS) -> None:
         import psycopg  # only when a PostgreSQL store is configured
 
         self.psycopg = psycopg
@@ -503,7 +503,7 @@ class _Postgres:
         except psycopg.OperationalError:
             where = url.rsplit("@", 1)[-1]  # host/database only: never the password
             raise CaseStoreUnreachable(f"PostgreSQL {where}") from None
-        self.con.execute(f"SET lock_timeout = '{BUSY_SECONDS}s'")
+        self.con.execute(f"SET lock_timeout = '{int(busy_seconds * 1000)}ms'")
 
     def execute(self, st: Statement) -> list[tuple]:
         sql = st.sql.replace("?", "%s")
@@ -904,13 +904,16 @@ def case_store_location(db: Path) -> str:
 
 
 @contextlib.contextmanager
-def open_case_store(location: str | Path) -> Iterator[CaseStore]:
-    """Open (creating and migrating) the case store at `location`."""
+def open_case_store(
+    location: str | Path, busy_seconds: float = BUSY_SECONDS
+) -> Iterator[CaseStore]:
+    """Open (creating and migrating) the case store at `location`; a write waits at most
+    `busy_seconds` for another's transaction, then `CaseStoreBusy`."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        backend: _Backend = _Postgres(text)
+        backend: _Backend = _Postgres(text, busy_seconds)
     else:
-        backend = _SQLite(Path(text))
+        backend = _SQLite(Path(text), busy_seconds)
     store = CaseStore(backend)
     try:
         store.migrate()

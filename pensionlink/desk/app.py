@@ -35,7 +35,13 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from pensionlink.cases.store import CaseStore, case_store_location, open_case_store
+from pensionlink.cases.store import (
+    CaseStore,
+    CaseStoreBusy,
+    CaseStoreUnreachable,
+    case_store_location,
+    open_case_store,
+)
 from pensionlink.cases_cli import LIST_FIELDS
 from pensionlink.connectors.citizen_id import mask_one
 from pensionlink.desk import sessions
@@ -73,6 +79,9 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 MAX_FAILED_PER_ADDRESS = 20  # behind the bureau's proxy many staff share one address
+#: How long a page's audit row or a login waits for another writer (a night's short
+#: transaction) before the desk answers 503; an action waits the store's own timeout.
+DESK_BUSY_SECONDS = 5.0
 _ACTIONS_OF_KIND = {
     "death": ("verify_dead", "verify_alive", "notify", "suspend"),
     "recovery": ("record_recovery", "write_off"),
@@ -126,6 +135,7 @@ class DeskConfig:
 
     db: Path
     secure_cookies: bool = False  # behind the bureau's HTTPS proxy: True
+    busy_seconds: float = DESK_BUSY_SECONDS
 
     @property
     def store_location(self) -> str:
@@ -181,9 +191,19 @@ def create_app(config: DeskConfig) -> FastAPI:
     app.state.config = config
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
+    @app.exception_handler(CaseStoreBusy)
+    @app.exception_handler(CaseStoreUnreachable)
+    def store_unavailable(request: Request, exc: Exception) -> Response:
+        """Any request the case store cannot answer now: 503 with one line."""
+        line = str(exc) if isinstance(exc, CaseStoreBusy) else _UNREACHABLE
+        log.warning("案件库不可用 case store unavailable: %s", type(exc).__name__)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": line}, status_code=503)
+        return HTMLResponse(line, status_code=503)
+
     @contextlib.contextmanager
     def store() -> Iterator[CaseStore]:
-        with open_case_store(config.store_location) as opened:
+        with open_case_store(config.store_location, config.busy_seconds) as opened:
             yield opened
 
     def client(request: Request) -> str:
@@ -815,6 +835,7 @@ def create_app(config: DeskConfig) -> FastAPI:
 _SESSION_GONE = "未登录或会话已过期，请重新登录 not logged in or the session expired"
 _CSRF_REFUSED = "CSRF 校验失败（缺少或不符的 X-CSRF-Token） missing or wrong X-CSRF-Token"
 _NO_CASES = "管理员账号只管理用户，不办理案件 an admin account manages users only"
+_UNREACHABLE = "案件库无法连接，请稍后重试 the case store cannot be reached; try again later"
 
 
 def _safe_next(target: str) -> str:

@@ -5,6 +5,9 @@ on a generated night, each test on its own copy."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import polars as pl
@@ -91,3 +94,40 @@ def test_the_subsidy_money_steps_are_separated(desk_db: Path):
     assert paid.status_code == 200, paid.text
     done = [(e["action"], e["by_name"]) for e in events(desk_db, claim["case_id"])]
     assert done[-2:] == [("city_approve", "市局张"), ("pay", "市财王")]
+
+
+def test_a_busy_store_holds_no_other_request_and_answers_503(desk_db: Path):
+    """While another writer holds the case store (a night's transaction), a login waiting
+    to write its audit row holds nobody else (it runs in the threadpool) and, after the
+    desk's busy timeout, answers 503 with the one line; a static file answers meanwhile."""
+    add_user(desk_db, "市局张", "city")
+    app = create_app(DeskConfig(desk_db, busy_seconds=2))
+    finished: list[tuple[str, int]] = []
+    with TestClient(app, follow_redirects=False) as c:  # one event loop for every request
+        hold = sqlite3.connect(
+            case_store_location(desk_db), isolation_level=None, check_same_thread=False
+        )
+        hold.execute("BEGIN IMMEDIATE")
+        try:
+
+            def log_in() -> None:
+                r = c.post("/login", data={"username": "市局张", "password": PASSWORD})
+                finished.append(("login", r.status_code))
+                finished.append(("line", r.text))
+
+            waiting = threading.Thread(target=log_in)
+            waiting.start()
+            time.sleep(0.5)  # the login reaches its audit write and waits for the store
+            css = c.get("/static/desk.css")
+            finished.append(("static", css.status_code))
+            waiting.join()
+        finally:
+            hold.execute("ROLLBACK")
+            hold.close()
+        assert finished[0] == ("static", 200)
+        assert finished[1] == ("login", 503)
+        assert "案件库忙" in finished[2][1] and "\n" not in finished[2][1]
+        # the store free again, the same login goes through
+        assert (
+            c.post("/login", data={"username": "市局张", "password": PASSWORD}).status_code == 303
+        )
