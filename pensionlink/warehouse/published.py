@@ -68,6 +68,7 @@ class LatestNight:
         self.db = Path(db)
         self._lock = threading.Lock()
         self._open: _OpenFile | None = None
+        self._opening = False  # a reader is opening a newly published file
 
     def _identity(self) -> tuple[int, int, int]:
         try:
@@ -77,17 +78,28 @@ class LatestNight:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _current(self) -> _OpenFile:
+        """The file to read now. A new night is opened by one reader, outside the lock;
+        meanwhile the others go on reading the night before (whole), never waiting."""
         identity = self._identity()
         with self._lock:
-            if self._open is None or self._open.identity != identity:
-                fresh = _OpenFile(self.db, identity)
-                if self._open is not None:
-                    log.info("a new night was published: reading %s anew", self.db.name)
-                    self._open.replaced = True
-                    self._open.close_if_done()
-                self._open = fresh
-            self._open.readers += 1
-            return self._open
+            current = self._open
+            if current is not None and (current.identity == identity or self._opening):
+                current.readers += 1
+                return current
+            self._opening = True
+        try:
+            fresh = _OpenFile(self.db, identity)
+        finally:
+            with self._lock:
+                self._opening = False
+        with self._lock:
+            if self._open is not None:
+                log.info("a new night was published: reading %s anew", self.db.name)
+                self._open.replaced = True
+                self._open.close_if_done()
+            self._open = fresh
+            fresh.readers += 1
+            return fresh
 
     def _release(self, opened: _OpenFile) -> None:
         with self._lock:
