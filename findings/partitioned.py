@@ -76,19 +76,22 @@ def person_groups(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
     (An ID and a pension number that happened to be equal would join two groups: more in
     one part, never a person split.)"""
-    edges = []
+    values, edges = [], []
     for frame in frames.values():
         columns = _key_columns(frame)
-        if columns:
-            first = pl.coalesce(columns)
-            edges.extend(
-                frame.select(a=first, b=pl.col(c).fill_null(first)).drop_nulls() for c in columns
+        values.extend(frame[c].drop_nulls().unique() for c in columns)
+        first = pl.coalesce(columns) if columns else None
+        edges.extend(  # only rows with two keys tie anything together
+            frame.select(a=first, b=c).filter(
+                pl.col("b").is_not_null() & (pl.col("a") != pl.col("b"))
             )
-    if not edges:
+            for c in columns[1:]
+        )
+    if not values:
         return pl.DataFrame(schema={"key": pl.String, "group": pl.String})
-    pairs = pl.concat(edges).unique()
-    keys = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
+    keys = pl.concat([v.rename("key").cast(pl.String) for v in values]).unique().sort()
     index = pl.DataFrame({"key": keys}).with_row_index("_n")
+    pairs = pl.concat([pl.DataFrame(schema={"a": pl.String, "b": pl.String}), *edges]).unique()
     numbered = pairs.join(index, left_on="a", right_on="key").join(
         index, left_on="b", right_on="key", suffix="_b"
     )
