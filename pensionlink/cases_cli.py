@@ -125,7 +125,7 @@ def record_action(
                 case, others, request, events=store.events(case["case_id"]).to_dicts()
             )
         if case["kind"] == "advance":
-            return [advance_step(case, request)]
+            return [advance_step(case, request, events=store.events(case["case_id"]).to_dicts())]
         return [step(case, request, days)]
 
     with open_case_store(case_store_location(db)) as store:

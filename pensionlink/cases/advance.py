@@ -11,9 +11,9 @@ by agreement.
   × lowest grade, cap), to the fen; refused outside the advance's period, for another
   category, or when the person has an advance open or repaid already.
 - Opened `to_approve`; `approve` (审核, supervisor) → `to_pay`; `advance_paid` (垫付到账,
-  finance; the day it was paid is `balance_since`) → `repaying`; `repay --amount` (提前还款,
-  finance or supervisor) records a repayment by agreement; the case closes 'repaid' at
-  balance 0.
+  finance, not the one who approved; the day it was paid is `balance_since`) →
+  `repaying`; `repay --amount` (提前还款, finance or supervisor) records a repayment by
+  agreement; the case closes 'repaid' at balance 0.
 - Each night (`reconcile`) every benefit month of `pension_payments` from the month the
   advance was paid is read once (the months counted are the events' `outcome`, so the
   24-month window delivered again every night is never counted twice): the pension
@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 
 import polars as pl
 
 from pensionlink.cases.keys import person_keys
-from pensionlink.cases.machine import ROLES, Refused, Request, _check_day, to_fen
+from pensionlink.cases.machine import ROLES, NotYourRole, Refused, Request, _check_day, to_fen
 from pensionlink.cases.model import CASE_SCHEMA, CLOSED, EVENT_SCHEMA, SYSTEM, NightChanges
 
 __all__ = [
@@ -197,8 +198,11 @@ def apply_advance(
     ]
 
 
-def advance_step(case: dict, request: Request, at: dt.datetime | None = None) -> tuple[dict, dict]:
-    """`approve`, `advance_paid` or `repay` on an advance case: its new values and event."""
+def advance_step(
+    case: dict, request: Request, at: dt.datetime | None = None, events: Sequence[dict] = ()
+) -> tuple[dict, dict]:
+    """`approve`, `advance_paid` or `repay` on an advance case: its new values and event.
+    `events`: the case's events (who approved may not also record the payment)."""
     at = at or dt.datetime.now()
     on = request.on or at.date()
     action, state = request.action, case["state"]
@@ -216,9 +220,15 @@ def advance_step(case: dict, request: Request, at: dt.datetime | None = None) ->
             f"{state} (allowed: {', '.join(allowed) or '无 none'})"
         )
     if request.role not in STEP_ROLES[action]:
-        raise Refused(
+        raise NotYourRole(
             f"角色 {request.role} 不能 {action} role {request.role} may not {action} "
             f"(needs {' or '.join(STEP_ROLES[action])})"
+        )
+    approver = next((e["by_name"] for e in reversed(events) if e["action"] == "approve"), None)
+    if action == "advance_paid" and approver is not None and approver.strip() == by:
+        raise NotYourRole(
+            f"案件 {case['case_id']} 审核人与拨付人不得为同一人 the one who approved "
+            f"({approver}) may not also record the payment"
         )
     new = dict(case)
     due = case["amount_due_fen"] or 0

@@ -363,3 +363,16 @@ def test_tonights_payments_of_the_people_with_an_advance_only():
     assert found["pension_fen"].to_list() == [PENSION, PENSION]
     assert advance_payments(None, roster, a).is_empty()
     assert roster_pensions({}, key).is_empty()
+
+
+def test_who_approved_may_not_record_the_payment():
+    from pensionlink.cases.machine import NotYourRole
+
+    approved = {"action": "approve", "by_name": "崔科长"}
+    case = advance("to_pay", paid_on=None)
+    with pytest.raises(NotYourRole, match="审核人与拨付人不得为同一人"):
+        advance_step(case, Request("advance_paid", "崔科长", "finance"), AT, [approved])
+    paid, _ = advance_step(case, Request("advance_paid", "朴会计", "finance"), AT, [approved])
+    assert paid["state"] == "repaying"
+    with pytest.raises(NotYourRole):  # a role refusal says so (the desk answers 403)
+        step(advance("to_approve"), "approve", "finance")
