@@ -87,7 +87,11 @@ def to_fen(amount: str | Decimal) -> int:
         value = Decimal(str(amount))
     except InvalidOperation:
         raise Refused(f"金额无法识别 --amount: not an amount: {amount!r}") from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+    try:
+        cents = value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # too many digits for the context (1e30), or infinite
+        cents = None
+    if not value.is_finite() or value <= 0 or value != cents:
         raise Refused(f"金额须为正数，至多两位小数 --amount must be positive yuan: {amount}")
     return int(value * 100)
 

@@ -201,6 +201,13 @@ def create_app(config: DeskConfig) -> FastAPI:
             return JSONResponse({"error": line}, status_code=503)
         return HTMLResponse(line, status_code=503)
 
+    @app.exception_handler(NoNightYet)
+    def no_night_yet(request: Request, exc: NoNightYet) -> Response:
+        """Any page or API call before the first night is published: 503, one line."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": _NO_NIGHT}, status_code=503)
+        return HTMLResponse(_NO_NIGHT, status_code=503)
+
     @contextlib.contextmanager
     def store() -> Iterator[CaseStore]:
         with open_case_store(config.store_location, config.busy_seconds) as opened:
@@ -835,6 +842,7 @@ def create_app(config: DeskConfig) -> FastAPI:
 _SESSION_GONE = "未登录或会话已过期，请重新登录 not logged in or the session expired"
 _CSRF_REFUSED = "CSRF 校验失败（缺少或不符的 X-CSRF-Token） missing or wrong X-CSRF-Token"
 _NO_CASES = "管理员账号只管理用户，不办理案件 an admin account manages users only"
+_NO_NIGHT = "尚无已发布的夜间数据，请在夜间任务完成后再试 no night has been published yet"
 _UNREACHABLE = "案件库无法连接，请稍后重试 the case store cannot be reached; try again later"
 
 

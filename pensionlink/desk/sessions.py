@@ -55,4 +55,6 @@ def csrf_matches(header: str | None, cookie: str | None, session_token: str) -> 
     """The header carries the session's CSRF token, and so does the cookie."""
     if not header or not cookie:
         return False
-    return hmac.compare_digest(header, cookie) and hmac.compare_digest(header, session_token)
+    given, kept = header.encode("utf-8", "replace"), cookie.encode("utf-8", "replace")
+    held = session_token.encode("utf-8", "replace")  # bytes: a non-ASCII header is no 500
+    return hmac.compare_digest(given, kept) and hmac.compare_digest(given, held)

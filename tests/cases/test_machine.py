@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
-from pensionlink.cases.machine import NotYourRole, Refused, Request, allowed_actions, step
+from pensionlink.cases.machine import NotYourRole, Refused, Request, allowed_actions, step, to_fen
 from pensionlink.cases.model import CASE_SCHEMA
 
 AT = dt.datetime(2026, 12, 1, 9, 30)
@@ -147,3 +148,10 @@ def test_a_notice_cannot_be_backdated_or_dated_ahead():
         do(c, "notify", on=dt.date(2026, 12, 2))
     n, _ = do(c, "notify", on=dt.date(2026, 11, 28))
     assert n["objection_until"] == "2026-12-13"
+
+
+@pytest.mark.parametrize("amount", ["1e30", "Infinity", "NaN", "-1", "0", "1.005", "一百"])
+def test_an_amount_that_is_no_fen_is_refused_not_a_crash(amount):
+    with pytest.raises(Refused, match="--amount"):
+        to_fen(amount)
+    assert to_fen("120.50") == 12050 and to_fen(Decimal("0.01")) == 1

@@ -131,3 +131,25 @@ def test_a_busy_store_holds_no_other_request_and_answers_503(desk_db: Path):
         assert (
             c.post("/login", data={"username": "市局张", "password": PASSWORD}).status_code == 303
         )
+
+
+def test_what_crashed_is_refused_with_one_line(desk_db: Path, tmp_path: Path):
+    add_user(desk_db, "市局张", "city")
+    c = client(desk_db)
+    headers = login(c, "市局张")
+    recovery = first(list_cases(desk_db), kind="recovery", state="outstanding")
+    url = f"/api/cases/{recovery['case_id']}/actions"
+    huge = c.post(url, json={"action": "record_recovery", "amount": "1e30"}, headers=headers)
+    assert huge.status_code == 400 and "--amount" in huge.json()["error"]
+    odd = c.post(url, json={"action": "notify"}, headers={CSRF_HEADER: "é".encode("latin-1")})
+    assert odd.status_code == 403
+    # before any night is published: every page and the API say so in one line
+    empty = tmp_path / "empty" / "pensionlink.duckdb"
+    add_user(empty, "市局张", "city")
+    c = client(empty)
+    headers = login(c, "市局张")
+    for path in ("/cases", "/reviews", "/api/cases"):
+        r = c.get(path)
+        assert r.status_code == 503 and "尚无已发布" in r.text, (path, r.text)
+    act = c.post("/api/cases/D000001/actions", json={"action": "notify"}, headers=headers)
+    assert act.status_code == 503 and "尚无已发布" in act.json()["error"]

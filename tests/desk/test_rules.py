@@ -85,6 +85,10 @@ def test_csrf_needs_header_cookie_and_session_alike():
     assert not csrf_matches("abc", None, "abc")
     assert not csrf_matches("abc", "abc", "abd")  # a cookie set by someone else
     assert not csrf_matches("abd", "abc", "abc")
+    # a header or cookie with characters outside ASCII is refused, not a TypeError (500)
+    assert not csrf_matches("é", "abc", "abc")
+    assert not csrf_matches("abc", "é", "abc")
+    assert csrf_matches("é", "é", "é")
 
 
 CASES = pl.DataFrame(
