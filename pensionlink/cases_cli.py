@@ -219,8 +219,10 @@ def show(
             typer.echo(f"  {key}: {case[key]}")
     if case["amount_due_fen"] is not None:
         due, got = case["amount_due_fen"], case["amount_recovered_fen"] or 0
+        words = ("垫付 advance", "已扣回及还款 repaid") if case["kind"] == "advance" else None
+        due_word, got_word = words or ("应追回 due", "已追回 recovered")
         typer.echo(
-            f"  应追回 due {due / 100:.2f}  已追回 recovered {got / 100:.2f}  "
+            f"  {due_word} {due / 100:.2f}  {got_word} {got / 100:.2f}  "
             f"余额 balance {(due - got) / 100:.2f}"
         )
     typer.echo("  处理记录 events:")

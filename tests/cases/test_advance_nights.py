@@ -126,6 +126,9 @@ def test_an_advance_is_repaid_over_nights(tmp_path, monkeypatch):
     # early repayment of 100.00, then night 3 (the system withheld by its old schedule)
     act(db, a_case, "repay", "--amount", "100.00", "--by", "朴会计", "--role", "finance")
     assert case(db, a_case)["amount_recovered_fen"] == 82653
+    shown = CliRunner().invoke(app, ["cases", "show", a_case, "--db", str(db)]).output
+    assert "垫付 advance 1000.00  已扣回及还款 repaid 826.53  余额 balance 173.47" in shown
+    assert "month_paid_in_full" in shown and "2021-12" in shown
     n3 = night_with_repayments(n1, tmp_path / "n3", cid, dt.date(2022, 6, 1))
     run(n3, db, N3)
     row = query(
