@@ -18,6 +18,7 @@ import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -656,19 +657,21 @@ def create_app(config: DeskConfig) -> FastAPI:
         with store() as s:
             items = review_items(s, night).filter(pl.col("review_id") == review_id)
         if items.is_empty():
-            return HTMLResponse(f"复核项 {review_id} 不在待复核队列 not queued or decided", 409)
+            return HTMLResponse(
+                escape(f"复核项 {review_id} 不在待复核队列 not queued or decided"), 409
+            )
         item = items.row(0, named=True)
         if not user.covers(item["township"], item["village"]):
             audit(user.name, "decide_refused", review_id, None, request)
-            return HTMLResponse(f"复核项 {review_id} 不在您的辖区 not in your area", 403)
+            return HTMLResponse(escape(f"复核项 {review_id} 不在您的辖区 not in your area"), 403)
         try:
             record_review(config.db, review_id, decision, user.name, _form(form, "note"))
         except LookupError as exc:
             audit(user.name, "review_decision", review_id, f"{decision} refused", request)
-            return HTMLResponse(str(exc), status_code=409)
+            return HTMLResponse(escape(str(exc)), status_code=409)
         audit(user.name, "review_decision", review_id, decision, request)
         return HTMLResponse(
-            f"已记录 recorded: {review_id} {decision}", headers={"HX-Redirect": "/reviews"}
+            escape(f"已记录 recorded: {review_id} {decision}"), headers={"HX-Redirect": "/reviews"}
         )
 
     # --- downloads -----------------------------------------------------------------------

@@ -153,3 +153,17 @@ def test_what_crashed_is_refused_with_one_line(desk_db: Path, tmp_path: Path):
         assert r.status_code == 503 and "尚无已发布" in r.text, (path, r.text)
     act = c.post("/api/cases/D000001/actions", json={"action": "notify"}, headers=headers)
     assert act.status_code == 503 and "尚无已发布" in act.json()["error"]
+
+
+def test_a_refusal_never_echoes_markup(desk_db: Path):
+    add_user(desk_db, "市局张", "city")
+    c = client(desk_db)
+    headers = login(c, "市局张")
+    r = c.post(
+        "/reviews/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/decide",
+        data={"decision": "accept"},
+        headers=headers,
+    )
+    assert r.status_code == 409
+    assert "<img" not in r.text and "&lt;img src=x onerror=alert(1)&gt;" in r.text
+
