@@ -756,9 +756,9 @@ def create_app(config: DeskConfig) -> FastAPI:
 
     @app.get("/docs/{path:path}")
     def data_docs(request: Request, path: str = "") -> Response:
-        found = session_of(request)
-        if found is None:
-            return to_login(request)
+        found = staff_page(request)  # staff only: the results name sources about people
+        if isinstance(found, Response):
+            return found
         user, csrf = found
         root = config.data_docs.resolve()
         target = (root / (path or "index.html")).resolve()
@@ -768,6 +768,8 @@ def create_app(config: DeskConfig) -> FastAPI:
             target = target / "index.html"
         if not target.is_file():
             return refused(request, user, csrf, 404, "数据校验报告尚未生成 no Data Docs yet")
+        if target.suffix == ".html":  # a page read (its scripts and styles are not)
+            audit(user.name, "view_docs", str(target.relative_to(root)), None, request)
         return FileResponse(target)
 
     # --- the API (OUTPUTS.md, Desk) ------------------------------------------------------

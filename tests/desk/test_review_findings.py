@@ -167,3 +167,16 @@ def test_a_refusal_never_echoes_markup(desk_db: Path):
     assert r.status_code == 409
     assert "<img" not in r.text and "&lt;img src=x onerror=alert(1)&gt;" in r.text
 
+
+def test_data_docs_are_for_staff_and_each_page_read_is_audited(desk_db: Path):
+    add_user(desk_db, "管理员", "admin")
+    add_user(desk_db, "市局张", "city")
+    admin = client(desk_db)
+    login(admin, "管理员")
+    assert admin.get("/docs/index.html").status_code == 403
+    staff = client(desk_db)
+    login(staff, "市局张")
+    assert staff.get("/docs/index.html").status_code == 200
+    with open_case_store(case_store_location(desk_db)) as store:
+        rows = store.desk_audit().filter(pl.col("what") == "view_docs")
+    assert rows.select("who", "ref").rows() == [("市局张", "index.html")]
