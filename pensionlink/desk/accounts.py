@@ -12,6 +12,8 @@ off (`write_off`) — need the city. Passwords are hashed with argon2 (argon2-cf
 
 from __future__ import annotations
 
+import functools
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -26,6 +28,7 @@ __all__ = [
     "SENIOR_ACTIONS",
     "BadUser",
     "DeskUser",
+    "check_login",
     "hash_password",
     "machine_role",
     "new_user_row",
@@ -109,6 +112,20 @@ def machine_role(user: DeskUser, kind: str, action: str) -> str | None:
 
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password opens, checked in place of a missing or disabled user's."""
+    return _HASHER.hash(secrets.token_urlsafe(32))
+
+
+def check_login(row: dict | None, password: str) -> bool:
+    """Whether `password` opens the account `row` (the store's user row; None: no such
+    name). A hash is checked whether or not the user exists or is disabled (a dummy one
+    when missing), so the time a login takes does not tell which names exist."""
+    matches = verify_password(row["password_hash"] if row else _dummy_hash(), password)
+    return matches and row is not None and not row["disabled"]
 
 
 def verify_password(stored_hash: str, password: str) -> bool:

@@ -46,7 +46,7 @@ from pensionlink.cases.store import (
 from pensionlink.cases_cli import LIST_FIELDS
 from pensionlink.connectors.citizen_id import mask_one
 from pensionlink.desk import sessions
-from pensionlink.desk.accounts import DeskUser, machine_role, verify_password
+from pensionlink.desk.accounts import DeskUser, check_login, machine_role
 from pensionlink.desk.case_actions import ActionAsked, state_allows, take_action
 from pensionlink.desk.night_data import LiveCases, review_items
 from pensionlink.desk.pair_view import explain, parse_comparison, waterfall
@@ -327,11 +327,7 @@ def create_app(config: DeskConfig) -> FastAPI:
                     "try again in 15 minutes",
                 )
             found = s.user(name) if name else None
-            ok = (
-                found is not None
-                and not found["disabled"]
-                and verify_password(found["password_hash"], password)
-            )
+            ok = check_login(found, password)
             if not ok:
                 s.record_audit(name or "?", "login_failed", None, None, address)
                 return page(

@@ -163,3 +163,19 @@ def test_comparison_waterfall():
     assert birth.x == pytest.approx(8 * scale) and birth.width == pytest.approx(4 * scale)
     assert total.x == pytest.approx(zero) and total.width == pytest.approx(10 * scale)
     assert height == 4 * 26
+
+
+def test_a_login_checks_a_hash_whether_or_not_the_user_exists(monkeypatch):
+    """The time a login takes must not tell which names exist: argon2 runs for a missing
+    or disabled user too (against a dummy hash), and only the right password opens."""
+    from pensionlink.desk import accounts
+
+    row = {"password_hash": accounts.hash_password("correct-horse-7"), "disabled": 0}
+    checked: list[str] = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    assert accounts.check_login(row, "correct-horse-7")
+    assert not accounts.check_login(row, "wrong")
+    assert not accounts.check_login({**row, "disabled": 1}, "correct-horse-7")
+    assert not accounts.check_login(None, "correct-horse-7")
+    assert len(checked) == 4 and checked[-1].startswith("$argon2")
