@@ -545,6 +545,13 @@ def desk(
     secure_cookies: Annotated[
         bool, typer.Option("--secure-cookies", help="cookies only over HTTPS (behind the proxy)")
     ] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="the reverse proxy's addresses (comma-separated) whose X-Forwarded-For and "
+            "-Proto are trusted: the login limit counts the staff's own addresses"
+        ),
+    ] = "127.0.0.1",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Serve the desk (办理台) for village, township and city staff: worklists, cases,
@@ -567,7 +574,7 @@ def desk(
         port=port,
         log_level="info" if verbose else "warning",
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

@@ -412,6 +412,14 @@ def audit_count(what: str, since: str, who: str | None, client: str | None) -> S
     )
 
 
+def audit_count_from(what: str, since: str, who: str, client: str) -> Statement:
+    """How many audit rows of `what` since `since` by `who` from `client` (both)."""
+    return Statement(
+        "SELECT count(*) FROM desk_audit WHERE what = ? AND at >= ? AND who = ? AND client = ?",
+        (what, since, who, client),
+    )
+
+
 def audit_rows() -> Statement:
     return Statement(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM desk_audit ORDER BY audit_id")
 
@@ -878,6 +886,10 @@ class CaseStore:
     ) -> int:
         since_text = since.isoformat(timespec="microseconds")
         return int(self._db.execute(audit_count(what, since_text, who, client))[0][0])
+
+    def audit_count_from(self, what: str, since: dt.datetime, who: str, client: str) -> int:
+        since_text = since.isoformat(timespec="microseconds")
+        return int(self._db.execute(audit_count_from(what, since_text, who, client))[0][0])
 
     def desk_audit(self) -> pl.DataFrame:
         return _frame(self._db.execute(audit_rows()), dict.fromkeys(AUDIT_COLUMNS, pl.String))

@@ -312,9 +312,14 @@ def create_app(config: DeskConfig) -> FastAPI:
         since = dt.datetime.now() - sessions.FAILED_WINDOW
         address = client(request)
         with store() as s:
+            by_pair = s.audit_count_from("login_failed", since, name, address)
             by_name = s.audit_count("login_failed", since, who=name)
             by_address = s.audit_count("login_failed", since, client=address)
-            if by_name >= sessions.MAX_FAILED or by_address >= MAX_FAILED_PER_ADDRESS:
+            if (
+                by_pair >= sessions.MAX_FAILED
+                or by_name >= sessions.MAX_FAILED_PER_NAME
+                or (by_address >= MAX_FAILED_PER_ADDRESS and by_name > 0)
+            ):
                 s.record_audit(name or "?", "login_limited", None, None, address)
                 return page(
                     "login.html.j2",

@@ -6,9 +6,13 @@ its SHA-256, so a copied store opens no session. A session ends after `SESSION_H
 or at logout, and at once when its user is disabled. Each session has a CSRF token, sent
 to the browser as cookie `csrf_token` (readable by the page) and expected back in the
 header `X-CSRF-Token` of every state-changing request; it must equal both the cookie and
-the session's own token. Logins are limited: after `MAX_FAILED` failed attempts for one
-name or from one address within `FAILED_WINDOW`, further attempts are refused (429) until
-the window has passed — counted from the audit, so a restart forgets nothing.
+the session's own token. Logins are limited within `FAILED_WINDOW` (429 until it has
+passed), so that guessing is slow but nobody can lock the others out: after `MAX_FAILED`
+failures for one name from one address, that name from that address; after
+`MAX_FAILED_PER_NAME` for one name from anywhere (a guess spread over addresses), that
+name; after the desk's per-address limit, from that address only the names that failed
+recently (a name with no recent failure still logs in: behind the bureau's proxy one
+address is everybody's). Counted from the audit, so a restart forgets nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ __all__ = [
     "CSRF_HEADER",
     "FAILED_WINDOW",
     "MAX_FAILED",
+    "MAX_FAILED_PER_NAME",
     "SESSION_COOKIE",
     "SESSION_HOURS",
     "csrf_matches",
@@ -36,6 +41,7 @@ CSRF_COOKIE = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_HOURS = 8  # one working day
 MAX_FAILED = 5
+MAX_FAILED_PER_NAME = 50
 FAILED_WINDOW = dt.timedelta(minutes=15)
 
 

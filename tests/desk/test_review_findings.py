@@ -180,3 +180,32 @@ def test_data_docs_are_for_staff_and_each_page_read_is_audited(desk_db: Path):
     with open_case_store(case_store_location(desk_db)) as store:
         rows = store.desk_audit().filter(pl.col("what") == "view_docs")
     assert rows.select("who", "ref").rows() == [("市局张", "index.html")]
+
+
+def test_failed_logins_lock_nobody_else_out_but_guessing_stays_limited(desk_db: Path):
+    add_user(desk_db, "市局张", "city")
+    add_user(desk_db, "乡镇李", "township", "三合镇")
+    attacker = client(desk_db, client=("10.0.0.66", 5000))
+    # 20 failures under 20 names from the proxy's address: a name with no failure logs in
+    proxy = client(desk_db, client=("10.0.0.1", 5000))
+    for i in range(20):
+        assert (
+            proxy.post("/login", data={"username": f"无此人{i}", "password": "x"}).status_code
+            == 401
+        )
+    assert (
+        proxy.post("/login", data={"username": "市局张", "password": PASSWORD}).status_code == 303
+    )
+    # … but from that address a name that failed recently is refused (a password spray)
+    wrong = {"username": "乡镇李", "password": "guess-1"}
+    assert proxy.post("/login", data=wrong).status_code == 401
+    assert proxy.post("/login", data={**wrong, "password": PASSWORD}).status_code == 429
+    # 5 failures on a name lock that name from that address, not from the owner's
+    for _ in range(5):
+        assert attacker.post("/login", data={**wrong, "username": "市局张"}).status_code == 401
+    locked = attacker.post("/login", data={"username": "市局张", "password": PASSWORD})
+    assert locked.status_code == 429
+    owner = client(desk_db, client=("10.0.0.7", 5000))
+    assert (
+        owner.post("/login", data={"username": "市局张", "password": PASSWORD}).status_code == 303
+    )
