@@ -543,8 +543,13 @@ def desk(
     ),
     port: Annotated[int, typer.Option(help="port")] = 8600,
     secure_cookies: Annotated[
-        bool, typer.Option("--secure-cookies", help="cookies only over HTTPS (behind the proxy)")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            help="cookies only over HTTPS; by default on unless --host is loopback (a request "
+            "the proxy marks https always gets them)",
+        ),
+    ] = None,
     forwarded_allow_ips: Annotated[
         str,
         typer.Option(
@@ -567,6 +572,8 @@ def desk(
 
     from pensionlink.desk.app import DeskConfig, create_app
 
+    if secure_cookies is None:  # off the loopback the desk is reached through the proxy
+        secure_cookies = host not in ("127.0.0.1", "localhost", "::1")
     typer.echo(f"办理台 desk on http://{host}:{port}/ for {db}; Ctrl-C stops")
     uvicorn.run(
         create_app(DeskConfig(db, secure_cookies)),

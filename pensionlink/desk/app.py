@@ -135,7 +135,7 @@ class DeskConfig:
     """Where the desk reads and writes: the warehouse (`db`) and its case store."""
 
     db: Path
-    secure_cookies: bool = False  # behind the bureau's HTTPS proxy: True
+    secure_cookies: bool = False  # always Secure (also when the proxy sends no -Proto)
     busy_seconds: float = DESK_BUSY_SECONDS
 
     @property
@@ -352,13 +352,15 @@ def create_app(config: DeskConfig) -> FastAPI:
             s.record_audit(name, "login_ok", None, None, address)
         response = RedirectResponse(target, status_code=303)
         age = sessions.SESSION_HOURS * 3600
+        # Secure over HTTPS: asked for, or the proxy said so (X-Forwarded-Proto, trusted)
+        secure = config.secure_cookies or request.url.scheme == "https"
         response.set_cookie(
             sessions.SESSION_COOKIE,
             token,
             max_age=age,
             httponly=True,
             samesite="strict",
-            secure=config.secure_cookies,
+            secure=secure,
         )
         response.set_cookie(
             sessions.CSRF_COOKIE,
@@ -366,7 +368,7 @@ def create_app(config: DeskConfig) -> FastAPI:
             max_age=age,
             httponly=False,
             samesite="strict",
-            secure=config.secure_cookies,
+            secure=secure,
         )
         return response
 

@@ -209,3 +209,16 @@ def test_failed_logins_lock_nobody_else_out_but_guessing_stays_limited(desk_db: 
     assert (
         owner.post("/login", data={"username": "市局张", "password": PASSWORD}).status_code == 303
     )
+
+
+def test_cookies_are_secure_over_https(desk_db: Path):
+    """Behind the proxy (its X-Forwarded-Proto trusted, the scheme is https) the session
+    and CSRF cookies are Secure without being told; on plain loopback they are not."""
+    add_user(desk_db, "市局张", "city")
+    form = {"username": "市局张", "password": PASSWORD}
+    https = client(desk_db, base_url="https://desk.example").post("/login", data=form)
+    cookies = https.headers.get_list("set-cookie")
+    assert len(cookies) == 2 and all("; secure" in c.lower() for c in cookies)
+    plain = client(desk_db).post("/login", data=form).headers.get_list("set-cookie")
+    assert len(plain) == 2 and not any("secure" in c.lower() for c in plain)
+    assert all("httponly" in c.lower() for c in cookies if c.startswith("pensionlink_session"))
