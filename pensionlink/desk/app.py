@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import secrets
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -186,6 +187,7 @@ def create_app(config: DeskConfig) -> FastAPI:
     """The desk for the warehouse `config.db`."""
     app = FastAPI(title="pensionlink 办理台", docs_url=None, redoc_url=None, openapi_url=None)
     night = LatestNight(config.db)
+    name_key = secrets.token_bytes(32)  # keys the audit's unknown login names
     live = LiveCases()
     env = _environment()
     app.state.night = night
@@ -312,15 +314,18 @@ def create_app(config: DeskConfig) -> FastAPI:
         since = dt.datetime.now() - sessions.FAILED_WINDOW
         address = client(request)
         with store() as s:
-            by_pair = s.audit_count_from("login_failed", since, name, address)
-            by_name = s.audit_count("login_failed", since, who=name)
+            found = s.user(name) if name else None
+            # an unknown name is kept keyed: a password typed in the name field is not kept
+            who = name if found is not None else sessions.unknown_name(name, name_key)
+            by_pair = s.audit_count_from("login_failed", since, who, address)
+            by_name = s.audit_count("login_failed", since, who=who)
             by_address = s.audit_count("login_failed", since, client=address)
             if (
                 by_pair >= sessions.MAX_FAILED
                 or by_name >= sessions.MAX_FAILED_PER_NAME
                 or (by_address >= MAX_FAILED_PER_ADDRESS and by_name > 0)
             ):
-                s.record_audit(name or "?", "login_limited", None, None, address)
+                s.record_audit(who, "login_limited", None, None, address)
                 return page(
                     "login.html.j2",
                     request,
@@ -331,10 +336,9 @@ def create_app(config: DeskConfig) -> FastAPI:
                     error="登录失败次数过多，请15分钟后再试 too many failed logins; "
                     "try again in 15 minutes",
                 )
-            found = s.user(name) if name else None
             ok = check_login(found, password)
             if not ok:
-                s.record_audit(name or "?", "login_failed", None, None, address)
+                s.record_audit(who, "login_failed", None, None, address)
                 return page(
                     "login.html.j2",
                     request,
@@ -752,7 +756,8 @@ def create_app(config: DeskConfig) -> FastAPI:
             if rows.height
             else rows
         )
-        audit(user.name, "download", user.area_word, f"notices {rows.height}", request)
+        ids = ",".join(rows["case_id"].sort().to_list())  # whose notices were printed (PIPL)
+        audit(user.name, "download", user.area_word, f"notices {rows.height}: {ids}", request)
         if rows.is_empty():
             return refused(request, user, csrf, 404, "辖区内没有待告知的死亡案件 no notices")
         return HTMLResponse(render_notices(rows, papers.terms))

@@ -34,6 +34,7 @@ __all__ = [
     "expiry",
     "new_token",
     "token_hash",
+    "unknown_name",
 ]
 
 SESSION_COOKIE = "pensionlink_session"
@@ -51,6 +52,12 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def unknown_name(name: str, key: bytes) -> str:
+    """How the audit keeps a login name no account has: "?" and a keyed hash, so a password
+    typed into the name field is never kept, yet the same name's failures count as one."""
+    return "?" + hmac.new(key, name.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:12]
 
 
 def expiry(now: dt.datetime, hours: float = SESSION_HOURS) -> str:

@@ -222,3 +222,28 @@ def test_cookies_are_secure_over_https(desk_db: Path):
     plain = client(desk_db).post("/login", data=form).headers.get_list("set-cookie")
     assert len(plain) == 2 and not any("secure" in c.lower() for c in plain)
     assert all("httponly" in c.lower() for c in cookies if c.startswith("pensionlink_session"))
+
+
+def test_the_audit_names_the_notices_printed_and_keeps_no_unknown_name(desk_db: Path):
+    add_user(desk_db, "市局张", "city")
+    c = client(desk_db)
+    typed = "市局张-mima-2026"  # a password typed into the name field
+    assert c.post("/login", data={"username": typed, "password": "x"}).status_code == 401
+    login(c, "市局张")
+    printed = c.get("/downloads/notices")
+    assert printed.status_code == 200
+    with open_case_store(case_store_location(desk_db)) as store:
+        rows = store.desk_audit()
+    assert typed not in " ".join(str(v) for v in rows.to_dicts())
+    [kept] = rows.filter(pl.col("what") == "login_failed")["who"].to_list()
+    assert kept.startswith("?") and len(kept) == 13
+    [detail] = rows.filter(pl.col("what") == "download")["detail"].to_list()
+    count, ids = detail.removeprefix("notices ").split(": ")
+    confirmed = set(first_cases(desk_db, "death", "confirmed"))
+    assert int(count) == len(ids.split(",")) > 0 and set(ids.split(",")) <= confirmed
+    assert all(case_id in printed.text for case_id in ids.split(","))
+
+
+def first_cases(db: Path, kind: str, state: str) -> list[str]:
+    cases = list_cases(db)
+    return cases.filter((pl.col("kind") == kind) & (pl.col("state") == state))["case_id"].to_list()
