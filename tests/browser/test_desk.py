@@ -51,6 +51,7 @@ def desk(tmp_path_factory) -> Iterator[tuple[str, Path]]:
 
 
 def log_in(page: OfflinePage, base: str, name: str) -> None:
+    page.page.set_default_timeout(90_000)  # a loaded machine (2 cores) is slow, not wrong
     page.open(f"{base}/login")
     page.page.fill("input[name=username]", name)
     page.page.fill("input[name=password]", PASSWORD)
