@@ -4,6 +4,7 @@
 --password-stdin` adds a user (the password read from standard input, never from the
 command line, hashed with argon2); `list` shows them; `disable NAME` stops a user at once
 (their sessions end). Users live in the case store beside the warehouse `--db`.
+Imported by the main command line: nothing of the desk's web stack or argon2 at import.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Annotated
 import typer
 
 from pensionlink.cases.store import CaseStoreUnreachable, case_store_location, open_case_store
-from pensionlink.desk.accounts import BadUser, new_user_row
 
 __all__ = ["users_app"]
 
@@ -43,6 +43,9 @@ def add(
     if not password_stdin:
         raise _fail("须用 --password-stdin 输入密码 give the password on standard input", 2)
     password = sys.stdin.readline().rstrip("\r\n")
+    # here, not at import: `pensionlink run` never waits on (or needs) the desk's argon2
+    from pensionlink.desk.accounts import BadUser, new_user_row
+
     try:
         row = new_user_row(name, role, township, village, password)
         with open_case_store(case_store_location(db)) as store:

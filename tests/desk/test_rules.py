@@ -179,3 +179,19 @@ def test_a_login_checks_a_hash_whether_or_not_the_user_exists(monkeypatch):
     assert not accounts.check_login({**row, "disabled": 1}, "correct-horse-7")
     assert not accounts.check_login(None, "correct-horse-7")
     assert len(checked) == 4 and checked[-1].startswith("$argon2")
+
+
+def test_the_nightly_command_line_loads_without_the_desk_stack():
+    """`pensionlink run` must not stop because the desk's argon2 or web stack is missing:
+    the command line imports neither until a desk or users command runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for m in ('argon2', 'fastapi', 'uvicorn', 'starlette'): sys.modules[m] = None\n"
+        "import pensionlink.cli\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]
