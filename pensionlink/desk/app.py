@@ -626,7 +626,7 @@ def create_app(config: DeskConfig) -> FastAPI:
             }
             for label, key in _PAIR_FIELDS
         ]
-        audit(user.name, "view_pair", review_id, None, request)
+        audit(user.name, "view_pair", review_id, f"namesakes {namesakes.height}", request)
         return page(
             "pair.html.j2",
             request,
@@ -639,10 +639,7 @@ def create_app(config: DeskConfig) -> FastAPI:
             zero=zero,
             height=height,
             summary=explain(queued["weight"], queued["probability"]),
-            namesakes=[
-                {**r, "candidate": r["citizen_id"] == queued["person_id"]}
-                for r in namesakes.to_dicts()
-            ],
+            namesakes=[_namesake(r, user, queued["person_id"]) for r in namesakes.to_dicts()],
             source_word=_SOURCE_WORD.get(queued["source"], queued["source"]),
         )
 
@@ -882,6 +879,20 @@ def _attachment(name: str) -> str:
     from urllib.parse import quote
 
     return f"attachment; filename=\"workbook.xlsx\"; filename*=UTF-8''{quote(name)}"
+
+
+def _namesake(row: dict, user: DeskUser, candidate: str | None) -> dict:
+    """A namesake as the pair page shows it: in full inside the user's area; outside it
+    only the masked ID and the township (a person of another area is not theirs to see)."""
+    shown = {**row, "candidate": row["citizen_id"] == candidate, "outside": False}
+    if user.covers(row["township"], row["village"]):
+        return shown
+    return {
+        "citizen_id": row["citizen_id"],
+        "township": row["township"],
+        "candidate": shown["candidate"],
+        "outside": True,
+    }
 
 
 def _death_evidence(night: LatestNight, citizen_id: str) -> tuple[list[dict], dict | None]:

@@ -247,3 +247,40 @@ def test_the_audit_names_the_notices_printed_and_keeps_no_unknown_name(desk_db: 
 def first_cases(db: Path, kind: str, state: str) -> list[str]:
     cases = list_cases(db)
     return cases.filter((pl.col("kind") == kind) & (pl.col("state") == state))["case_id"].to_list()
+
+
+def test_a_namesake_outside_the_area_shows_only_a_masked_id_and_the_township(desk_db: Path):
+    from pensionlink.desk.night_data import review_items
+    from pensionlink.warehouse.published import LatestNight
+    from pensionlink.warehouse.queries import hukou_namesakes
+
+    night = LatestNight(desk_db)
+    with open_case_store(case_store_location(desk_db)) as store:
+        items = review_items(store, night).to_dicts()
+    found = []
+    with night.read() as (warehouse, _, _):
+        for item in items:
+            _, record, _ = warehouse.review_detail(item["review_id"])
+            if record and record.get("name"):
+                same = warehouse.frame(hukou_namesakes(record["name"], record.get("birth_date")))
+                others = same.filter(pl.col("township") != item["township"])
+                if others.height and item["township"]:
+                    found.append((item, same, others.row(0, named=True)))
+    assert found, "the generated night has a doubtful pair with a namesake elsewhere"
+    item, same, other = found[0]
+    add_user(desk_db, "乡镇李", "township", item["township"])
+    c = client(desk_db)
+    login(c, "乡镇李")
+    r = c.get(f"/reviews/{item['review_id']}")
+    assert r.status_code == 200
+    table = r.text[r.text.index('id="namesakes"') :]
+    table = table[: table.index("</table>")]
+    assert other["citizen_id"][:6] in table and other["citizen_id"] not in table  # masked
+    assert other["township"] in table and "辖区外人员" in table
+    outside = table[table.index('class="outside"') :]
+    outside = outside[: outside.index("</tr>")]
+    assert str(other["village"]) not in table
+    assert other["name"] not in outside and str(other["birth_date"]) not in outside
+    with open_case_store(case_store_location(desk_db)) as store:
+        audit = store.desk_audit().filter(pl.col("what") == "view_pair")
+    assert audit["detail"].to_list() == [f"namesakes {same.height}"]
