@@ -647,7 +647,9 @@ def write_plain_database(
         con = duckdb.connect(str(staging))
         try:
             for table, frame in tables.items():
-                con.register("incoming", _arrow(frame))
+                # not `_arrow`: the analysts' tables as string views made DuckDB's Arrow scan print
+                # Acero's 'poorly aligned' warning on the operator's console
+                con.register("incoming", frame.to_arrow())
                 con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming")
                 con.unregister("incoming")
                 for column, note in comments.get(table, {}).items():
