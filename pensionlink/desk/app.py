@@ -759,6 +759,67 @@ def create_app(config: DeskConfig) -> FastAPI:
             return refused(request, user, csrf, 404, "辖区内没有待告知的死亡案件 no notices")
         return HTMLResponse(render_notices(rows, papers.terms))
 
+    @app.get("/downloads/claims")
+    def claim_forms(request: Request, township: str | None = None, form: str = "approval"):
+        """A township's 丧葬补助金发放审批表 (form=approval) or 申领汇总表 (form=summary),
+        as PDF, with the steps recorded up to now; only the claims in the user's area."""
+        from pensionlink.desk.claim_forms import FORMS, claims_in_area, render_claim_form
+        from pensionlink.desk.night_data import people_by_key
+        from pensionlink.reports.case_data import read_claim_deaths
+        from pensionlink.reports.death_documents import PdfUnavailable, html_to_pdf, load_bureau
+
+        found = staff_page(request)
+        if isinstance(found, Response):
+            return found
+        user, csrf = found
+        township = township or user.township
+        if form not in FORMS:
+            return refused(
+                request,
+                user,
+                csrf,
+                400,
+                "表格应为 approval 或 summary form must be approval or summary",
+            )
+        if not township:
+            return refused(request, user, csrf, 400, "请选择乡镇 township= is required")
+        if user.role != "city" and township != user.township:
+            audit(user.name, "download_refused", township, f"claims {form}", request)
+            return refused(
+                request,
+                user,
+                csrf,
+                403,
+                f"乡镇 {township} 不在您的辖区 not in your area",
+            )
+        try:
+            with night.read() as (warehouse, _, _):
+                deaths = read_claim_deaths(warehouse)
+            people = people_by_key(night)
+            with store() as s:
+                cases, events, nights = s.cases(), s.events(), s.nights()
+        except NoNightYet as exc:
+            return refused(request, user, csrf, 404, str(exc))
+        moved = nights.filter(pl.col("moved") == 1)["as_of"]
+        as_of = dt.date.fromisoformat(moved.max()) if moved.len() else dt.date.today()
+        claims, steps = claims_in_area(cases, events, nights, people, user, township)
+        html, ids = render_claim_form(
+            form, township, claims, steps, deaths, as_of, load_bureau().name
+        )
+        audit(
+            user.name, "download", township, f"claims {form} {len(ids)}: {','.join(ids)}", request
+        )
+        if not ids:
+            return refused(request, user, csrf, 404, "辖区内没有丧葬补助金申领 no claims")
+        try:
+            content, media, suffix = html_to_pdf(html), "application/pdf", "pdf"
+        except PdfUnavailable:
+            content, media, suffix = html.encode("utf-8"), "text/html; charset=utf-8", "html"
+        name = f"{township}_{FORMS[form]}_{as_of:%Y-%m-%d}.{suffix}"
+        return Response(
+            content, media_type=media, headers={"Content-Disposition": _attachment(name)}
+        )
+
     @app.get("/docs/{path:path}")
     def data_docs(request: Request, path: str = "") -> Response:
         found = staff_page(request)  # staff only: the results name sources about people

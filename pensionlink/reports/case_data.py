@@ -24,6 +24,7 @@ __all__ = [
     "CASE_COLUMNS",
     "CLAIM_DEATH_COLUMNS",
     "EVENT_COLUMNS",
+    "as_report_cases",
     "empty_cases",
     "read_case_events",
     "read_cases",
@@ -112,7 +113,12 @@ def read_cases(warehouse: Warehouse, run_id: str | None = None) -> pl.DataFrame 
         return None
     if run_id is not None and not warehouse.frame(has_table("cases_history"))["n"][0]:
         return None
-    frame = warehouse.frame(report_rows("cases", run_id))
+    return as_report_cases(warehouse.frame(report_rows("cases", run_id)))
+
+
+def as_report_cases(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cases in the warehouse's columns (`worklist.warehouse_cases`) as the reports read
+    them: the report's columns and types, citizen IDs masked (前6后4)."""
     missing = [c for c in CASE_COLUMNS if c not in frame.columns]
     frame = frame.with_columns(pl.lit(None, CASE_COLUMNS[c]).alias(c) for c in missing)
     return (
