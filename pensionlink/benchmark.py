@@ -30,7 +30,7 @@ from pathlib import Path
 from pensionlink.warehouse.database_key import KEY_ENV, KEY_FILE_ENV, new_key_file
 from pensionlink.warehouse.floor import Floor, measure_floor
 from pensionlink.warehouse.queries import latest_run_stages
-from pensionlink.warehouse.store import open_warehouse
+from pensionlink.warehouse.store import open_warehouse, stages_of
 
 __all__ = [
     "STAGES",
@@ -172,7 +172,8 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
         raise RuntimeError(f"pensionlink run exited {proc.returncode}:\n{tail}")
     with open_warehouse(db, read_only=True) as warehouse:
         recorded = warehouse.frame(latest_run_stages())
-    stages = dict(zip(recorded["stage"], recorded["seconds"], strict=True))
+    row = list(zip(recorded["stage"], recorded["seconds"], strict=True))
+    stages = dict(stages_of(db, recorded["run_id"][0], row))
     flow_started = (recorded["started_at"][0] - spawned).total_seconds()
     running = marks.pop("running", 0.0)
     return BenchRun(

@@ -24,6 +24,12 @@ from pensionlink.connectors.delivery_guard import DeliveryCounts, distinct_id_co
 from pensionlink.warehouse.database_key import database_key
 from pensionlink.warehouse.publication import staged_database
 from pensionlink.warehouse.queries import Query, set_run_stages
+from pensionlink.warehouse.stage_times import (
+    Stages,
+    forget_stage_times,
+    keep_stage_times,
+    pending_stage_times,
+)
 from pensionlink.warehouse.tables import table_definitions
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "publish_night",
     "record_stages",
     "snapshot_table",
+    "stages_of",
     "write_plain_database",
     "write_warehouse",
 ]
@@ -683,12 +690,22 @@ def publish_night(
 ) -> str:
     """Publish a night into the database at `db` through a staged copy (`Warehouse.publish`);
     returns the run's status."""
+    pending = pending_stage_times(db)  # earlier runs' stage times, folded in on the way
     with write_warehouse(db) as warehouse:
-        return warehouse.publish(run, tables, accepted)
+        for earlier, stages in pending.items():
+            warehouse.record_stages(earlier, stages)
+        status = warehouse.publish(run, tables, accepted)
+    forget_stage_times(db, pending)
+    return status
 
 
 def record_stages(db: Path, run_id: str, stages: Sequence[tuple[str, float]]) -> None:
-    """Write a published run's full stage timings into `runs.stages`, under the writers'
-    lock through a staged copy like every other write."""
-    with write_warehouse(db) as warehouse:
-        warehouse.record_stages(run_id, stages)
+    """Keep a published run's full stage timings (those after its row was written too)
+    beside the database until the next publish folds them into `runs.stages`
+    (`stage_times`): no copy of the whole database for a few numbers."""
+    keep_stage_times(db, run_id, stages)
+
+
+def stages_of(db: Path, run_id: str, recorded: Sequence[tuple[str, float]]) -> Stages:
+    """A run's stages: those kept beside the database if any, else `recorded` (its row's)."""
+    return pending_stage_times(db).get(run_id) or list(recorded)

@@ -11,7 +11,7 @@ from pensionlink.connectors import SourceRejected
 from pensionlink.flows.nightly import run_night
 
 from pensionlink.settings import Settings, load_policy
-from pensionlink.warehouse.store import connect_database
+from pensionlink.warehouse.store import connect_database, stages_of
 
 AS_OF = dt.date(2026, 11, 28)
 TABLES = (
@@ -125,9 +125,11 @@ STAGES = ["read", "check", "link", "findings", "publish", "analyst", "report"]
 
 
 def stages(db: Path) -> list[dict]:
+    """The run's stages as its readers see them: kept beside the database, else its row."""
     with connect_database(db) as con:
-        (recorded,) = con.execute("SELECT stages FROM runs").fetchone()
-    return recorded
+        run_id, recorded = con.execute("SELECT run_id, stages FROM runs").fetchone()
+    row = [(s["stage"], s["seconds"]) for s in recorded]
+    return [{"stage": n, "seconds": sec} for n, sec in stages_of(db, run_id, row)]
 
 
 def test_runs_stages_hold_every_stage(published: Path):

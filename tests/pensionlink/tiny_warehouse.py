@@ -9,7 +9,7 @@ import polars as pl
 
 from pensionlink.settings import Settings, load_policy
 from pensionlink.warehouse.run_record import run_frame
-from pensionlink.warehouse.store import write_warehouse
+from pensionlink.warehouse.store import publish_night as store_publish_night
 
 
 def coverage(townships: dict[str, int]) -> pl.DataFrame:
@@ -35,6 +35,5 @@ def publish_night(db: Path, as_of: dt.date, townships: dict[str, int], started: 
     """Publish a night whose only rows are coverage rows; returns (run_id, status)."""
     settings = Settings(extracts=db.parent, db=db, as_of=as_of, policy=load_policy(as_of))
     run = run_frame(settings, None, started, [], inputs=f"tiny-{as_of}")
-    with write_warehouse(db) as warehouse:
-        status = warehouse.publish(run, {"coverage_by_area": coverage(townships)})
+    status = store_publish_night(db, run, {"coverage_by_area": coverage(townships)})
     return run["run_id"][0], status
