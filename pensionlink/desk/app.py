@@ -744,15 +744,7 @@ def create_app(config: DeskConfig) -> FastAPI:
         with store() as s:
             waiting = live.frame(s, night).filter(pl.col("state") == "confirmed")["case_id"]
         rows = papers.rows.filter(pl.col("case_id").is_in(waiting.implode()))
-        rows = (
-            rows.filter(
-                pl.struct("township", "village").map_elements(
-                    lambda r: user.covers(r["township"], r["village"]), return_dtype=pl.Boolean
-                )
-            )
-            if rows.height
-            else rows
-        )
+        rows = in_area(rows, user)
         ids = ",".join(rows["case_id"].sort().to_list())  # whose notices were printed (PIPL)
         audit(user.name, "download", user.area_word, f"notices {rows.height}: {ids}", request)
         if rows.is_empty():

@@ -14,6 +14,7 @@ import polars as pl
 
 from pensionlink.cases.worklist import warehouse_cases
 from pensionlink.desk.accounts import DeskUser
+from pensionlink.desk.worklists import in_area
 from pensionlink.reports.case_data import EVENT_COLUMNS, as_report_cases
 from pensionlink.reports.subsidy_forms import (
     printed_claims,
@@ -42,12 +43,7 @@ def claims_in_area(
     published, log = warehouse_cases(
         claims, events.filter(pl.col("case_id").is_in(ids)), nights, people
     )
-    mine = published.filter(
-        (pl.col("township") == township)
-        & pl.struct("township", "village").map_elements(
-            lambda r: user.covers(r["township"], r["village"]), return_dtype=pl.Boolean
-        )
-    )
+    mine = in_area(published.filter(pl.col("township") == township), user)
     kept = log.filter(pl.col("case_id").is_in(mine["case_id"].implode()))
     return as_report_cases(mine), kept.select(list(EVENT_COLUMNS)).cast(EVENT_COLUMNS)
 
