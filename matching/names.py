@@ -54,14 +54,26 @@ def pinyin_key(name: str | None) -> str | None:
 
 
 def add_name_keys(frame: pl.DataFrame, column: str = "name") -> pl.DataFrame:
-    """Add `name_key` and `pinyin_key` columns, computed once per distinct name."""
-    distinct = frame.select(pl.col(column).unique().drop_nulls()).to_series().to_list()
-    keys = pl.DataFrame(
-        {
-            column: distinct,
-            "name_key": [name_key(n) for n in distinct],
-            "pinyin_key": [pinyin_key(n) for n in distinct],
-        },
-        schema={column: pl.String, "name_key": pl.String, "pinyin_key": pl.String},
+    """Add `name_key` and `pinyin_key` columns (each name's `name_key` and `pinyin_key`),
+    in polars: whitespace removed, then each character replaced through tables built once
+    per distinct character (its simplified form; its syllable and a space)."""
+    names = frame.select(pl.col(column).unique().drop_nulls())
+    cleaned = _clean(pl.col(column))
+    chars = names.select(cleaned.str.split("").explode().unique().drop_nulls())
+    simple = {ch: _simplify(ch) for ch in chars.to_series().to_list()}
+    changed = {ch: s for ch, s in simple.items() if s != ch}
+    spoken = {ch: f"{_pinyin(ch)} " for ch in {c for s in simple.values() for c in s}}
+    key = cleaned.str.replace_many(changed) if changed else cleaned
+    keys = names.with_columns(name_key=key).with_columns(
+        name_key=pl.when(pl.col("name_key") != "").then(pl.col("name_key"))
+    )
+    pinyin = pl.col("name_key").str.replace_many(spoken) if spoken else pl.col("name_key")
+    keys = keys.with_columns(pinyin_key=pinyin.str.strip_suffix(" ")).cast(
+        {column: pl.String, "name_key": pl.String, "pinyin_key": pl.String}
     )
     return frame.join(keys, on=column, how="left", nulls_equal=False, maintain_order="left")
+
+
+def _clean(names: pl.Expr) -> pl.Expr:
+    """`_SPACE` removed, in polars (Python's `\\s` also matches U+001C–U+001F)."""
+    return names.str.replace_all(r"[\s\x{1c}-\x{1f}]+", "")
