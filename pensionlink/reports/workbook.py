@@ -31,6 +31,7 @@ from pensionlink.reports.labels import (
     FUNERAL_KIND,
     SCHEME,
 )
+from pensionlink.reports.sheet_rows import TableSheet, display_width, rows_fit, rows_xml
 from pensionlink.reports.subsidy_forms import claim_rows
 from pensionlink.reports.worklist_sheet import worklist_rows
 
@@ -200,7 +201,7 @@ def write_township_workbook(path: Path, township: str, data: ReportData) -> Path
     formats = {kind: workbook.add_format(spec) for kind, spec in FORMATS.items()}
     totals = {kind: workbook.add_format({**spec, "bold": True}) for kind, spec in FORMATS.items()}
     for sheet_name, columns in SHEETS.items():
-        sheet = workbook.add_worksheet(sheet_name)
+        sheet = workbook.add_worksheet(sheet_name, TableSheet)
         frame = frames[sheet_name]
         _write_table(sheet, frame, columns, header, formats)
         _write_totals(sheet, frame, columns, totals)
@@ -214,9 +215,17 @@ def write_township_workbook(path: Path, township: str, data: ReportData) -> Path
             (ADVANCE_SHEET, advances, ADVANCE_COLUMNS, NO_ADVANCES),
         ):
             _write_cases_sheet(
-                workbook.add_worksheet(name), frame, columns, none, header, formats, totals
+                workbook.add_worksheet(name, TableSheet),
+                frame,
+                columns,
+                none,
+                header,
+                formats,
+                totals,
             )
-        _write_worklist(workbook.add_worksheet(WORKLIST_SHEET), data.cases, header, formats, totals)
+        _write_worklist(
+            workbook.add_worksheet(WORKLIST_SHEET, TableSheet), data.cases, header, formats, totals
+        )
     workbook.close()
     return path
 
@@ -280,14 +289,18 @@ def _payments_text(payments: list[dict] | pl.Series | None) -> str:
     return "；".join(parts)
 
 
-def _write_table(sheet, frame: pl.DataFrame, columns, header, formats) -> None:
+def _write_table(sheet: TableSheet, frame: pl.DataFrame, columns, header, formats) -> None:
+    keys = [column.key for column in columns]
+    fast = rows_fit(frame, keys)
     for c, column in enumerate(columns):
         sheet.write_string(0, c, column.header, header)
-        values = frame[column.key].to_list()
-        fmt = formats[column.kind]
-        for r, value in enumerate(values, start=1):
-            _write_cell(sheet, r, c, value, fmt)
-        sheet.set_column(c, c, _width(column, values))
+        sheet.set_column(c, c, _width(column, frame[column.key]))
+        if not fast:
+            for r, value in enumerate(frame[column.key].to_list(), start=1):
+                _write_cell(sheet, r, c, value, formats[column.kind])
+    if fast:
+        styles = [formats[column.kind]._get_xf_index() for column in columns]
+        sheet.set_body(rows_xml(frame, keys, styles), frame.height, len(columns))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(frame.height, 1), len(columns) - 1)
 
@@ -318,13 +331,12 @@ def _write_cell(sheet, row: int, col: int, value, fmt) -> None:
         sheet.write_string(row, col, str(value), fmt)
 
 
-def _width(column: Column, values: list) -> float:
+def _width(column: Column, values: pl.Series) -> float:
     """Column width in characters: CJK counts double; long free text is capped."""
     if column.kind in ("money", "int", "rate", "date"):
         content = 12
     else:
-        sample = [_display_len(str(v)) for v in values[:2000] if v is not None]
-        content = max(sample, default=0)
+        content = display_width(values.head(2000))
     return min(max(_display_len(column.header), content) + 2, 60)
 
 
