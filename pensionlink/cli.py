@@ -356,6 +356,14 @@ def bench(
     work: Annotated[Path, typer.Option(help="where the night is kept and the runs go")] = Path(
         "data/bench"
     ),
+    prefect_server: Annotated[
+        bool,
+        typer.Option(
+            "--prefect-server",
+            help="start a Prefect server once and run the nights against it, as a scheduled "
+            "night does (else each run starts Prefect's temporary API)",
+        ),
+    ] = False,
 ) -> None:
     """Benchmark a night: generate it once, run it through `pensionlink run` (--repeat
     times), print each stage's seconds and peak memory, the floor and the ratio, and the
@@ -370,8 +378,8 @@ def bench(
         raise _fail("--repeat: expected 1 or more")
     day = _date(as_of, "--as-of")
     try:
-        result = bench_runs(work, people, repeat, seed, noise, day, evaluate_night)
-    except RuntimeError as exc:
+        result = bench_runs(work, people, repeat, seed, noise, day, evaluate_night, prefect_server)
+    except RuntimeError as exc:  # a run that failed, or the Prefect server (ServerFailed)
         raise _fail(f"bench: {exc}", 1) from None
     typer.echo(format_bench(result, repeat, people))
 

@@ -40,10 +40,14 @@ def test_every_figure_is_the_median_of_the_runs():
 
 @pytest.mark.slow
 def test_bench_prints_every_stage_the_floor_and_the_ratio(tmp_path: Path):
+    # Against a Prefect server of its own (started once, stopped after), as a scheduled
+    # night runs; the runs' own temporary API is what every other CLI test starts.
     script = Path(sys.executable).with_name("pensionlink")
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    arguments = ["--people", "2000", "--repeat", "1", "--work", str(tmp_path), "--prefect-server"]
     done = subprocess.run(
-        [str(script), "bench", "--people", "2000", "--repeat", "1", "--work", str(tmp_path)],
+        [str(script), "bench", *arguments],
         capture_output=True,
         text=True,
         env=env,
@@ -59,3 +63,6 @@ def test_bench_prints_every_stage_the_floor_and_the_ratio(tmp_path: Path):
     assert any(line.startswith("ratio: ") and line.endswith("× the floor") for line in lines)
     assert "  deaths_to_deregister: precision 1.0000, recall 1.0000, living_confirmed 0" in lines
     assert (tmp_path / "night-2000-5-1.0" / "truth" / "night.json").is_file()  # kept
+    startup = next(line for line in lines if line.startswith("  startup"))
+    assert "flow run created on the Prefect server" in startup
+    assert (tmp_path / "prefect-server" / "server.log").is_file()  # its own home
