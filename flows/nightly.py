@@ -7,9 +7,11 @@ It reads like the pipeline's table of contents; the work is in plain functions
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import duckdb
@@ -25,6 +27,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from pensionlink.cases.decisions import apply_case_decisions
+from pensionlink.cases.keys import PersonKeys
 from pensionlink.cases.night import (
     decisions_mark,
     review_decisions,
@@ -164,7 +167,7 @@ def run_night(settings: Settings) -> dict:
     )
 
 
-def reviewer_decisions(db: Path, hukou_ids: pl.Series) -> pl.DataFrame:
+def reviewer_decisions(db: Path, hukou_ids: pl.Series, keys: PersonKeys) -> pl.DataFrame:
     """Every clerical-review decision so far, from the case store (the warehouse's older
     ones copied in the first time)."""
 
@@ -177,7 +180,7 @@ def reviewer_decisions(db: Path, hukou_ids: pl.Series) -> pl.DataFrame:
             except duckdb.CatalogException:  # a database from before the review queue
                 return pl.DataFrame()
 
-    return review_decisions(db, hukou_ids, older, person_key_secret())
+    return review_decisions(db, hukou_ids, older, keys)
 
 
 def person_key_secret() -> bytes:
@@ -231,17 +234,42 @@ def _set_aside_data_docs(staged: Path, db: Path, run: str) -> None:
 
 
 def _pipeline(settings: Settings, read, check, link, find, publish, analyst, report) -> dict:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="beside") as pool:
+        return _night(settings, _Beside(pool), read, check, link, find, publish, analyst, report)
+
+
+class _Beside:
+    """Runs a step in a thread beside the main line (its Prefect run context copied, so a
+    task runs as a task of the flow): the expectations beside linkage and findings, the
+    analysts' copy beside the reports. They share no data that either changes, and the
+    heavy parts of each (polars, DuckDB, pandas) release the GIL, so the second core works.
+    The result is the step's and its seconds."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self._pool = pool
+
+    def __call__(self, fn, *args) -> Future:
+        return self._pool.submit(contextvars.copy_context().run, _timed_call, fn, *args)
+
+
+def _timed_call(fn, *args) -> tuple:
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - t0
+
+
+def _night(settings: Settings, beside, read, check, link, find, publish, analyst, report):
     started = dt.datetime.now()
     stages: list[tuple[str, float]] = []
     current = ["read"]
     staged_docs = data_docs_dir(settings.db) / f".staging-{run_id(settings, started)}"
+    checking: Future | None = None
 
     def timed(stage: str, message: str, fn, *args):
         log.info(message)
         current[0] = stage
-        t0 = time.perf_counter()
-        result = fn(*args)
-        stages.append((stage, time.perf_counter() - t0))
+        result, seconds = _timed_call(fn, *args)
+        stages.append((stage, seconds))
         return result
 
     try:
@@ -254,11 +282,11 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             settings.as_of,
             settings.policy,
         )
-        validation = timed(
-            "check", "数据校验 checking expectations", check, night.frames, staged_docs
-        )
+        log.info("数据校验 checking expectations")  # beside linkage and findings
+        checking = beside(check, night.frames, staged_docs)
         current[0] = "link"
-        decisions = reviewer_decisions(settings.db, night.frames["hukou"]["citizen_id"])
+        keys = PersonKeys(person_key_secret())  # each person hashed once tonight
+        decisions = reviewer_decisions(settings.db, night.frames["hukou"]["citizen_id"], keys)
         mark = decisions_mark(settings.db)  # actions after it are held tonight
         staff = staff_decisions(settings.db)  # verify_alive, verify_dead, 已在外地参保
         linked, links, queue = timed(
@@ -272,7 +300,11 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             settings.as_of,
             settings.policy,
         )
-        tables = apply_case_decisions(tables, staff, person_key_secret())
+        current[0] = "check"
+        validation, seconds = checking.result()
+        stages.insert(1, ("check", seconds))  # in the order the stages started
+        current[0] = "findings"
+        tables = apply_case_decisions(tables, staff, keys)
         tables = {
             **tables,
             "person_links": links,
@@ -290,7 +322,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             settings.as_of,
             tables,
             linked,
-            person_key_secret(),
+            keys,
             mark,
             settings.policy,
         )
@@ -298,6 +330,8 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
             "publish", "发布 publishing", publish, settings.db, run, tables, night.accepted
         )
     except BaseException as exc:  # a signal too (`failures.Stopped`): recorded, then re-raised
+        if checking is not None:
+            wait([checking])  # its Data Docs are written before they are set aside
         note_stage(exc, current[0])
         record_failed_run(settings, started, stages, exc)
         _set_aside_data_docs(staged_docs, settings.db, run_id(settings, started))
@@ -305,7 +339,7 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
     current[0] = "docs"
     try:
         return _after_publish(
-            settings, run, status, tables, stages, staged_docs, timed, analyst, report
+            settings, run, status, tables, stages, staged_docs, beside, analyst, report
         )
     except BaseException as exc:  # stopped after publishing: the night stands
         note_stage(exc, current[0], published=True)
@@ -313,24 +347,30 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
 
 
 def _after_publish(
-    settings, run, status, tables, stages, staged_docs, timed, analyst, report
+    settings, run, status, tables, stages, staged_docs, beside, analyst, report
 ) -> dict:
     _publish_data_docs(staged_docs, settings.db, status, run["run_id"][0])
     summary = summarise(run, tables)
     summary["status"] = status  # `backfilled` for a night older than the latest published
     summary["stages"]["publish"] = stages[-1][1]  # after the run row was written
     # The night is published: an analyst copy or a report that fails must not undo that.
+    # The two only read the published database; they run side by side.
+    log.info("发布分析库 writing the analysts' copy")
+    copying = beside(analyst, settings.db)
+    log.info("生成报表 writing reports")
+    reporting = beside(report, settings.db, run["run_id"][0])
     try:
-        summary["analyst_db"] = str(
-            timed("analyst", "发布分析库 writing the analysts' copy", analyst, settings.db)
-        )
-        summary["stages"]["analyst"] = stages[-1][1]
+        copy, seconds = copying.result()
+        summary["analyst_db"] = str(copy)
+        summary["stages"]["analyst"] = seconds
+        stages.append(("analyst", seconds))
     except (OSError, duckdb.Error) as exc:
         log.error("分析库未更新 analysts' copy not written: %s", type(exc).__name__)
         summary["analyst_db"] = None
     try:
-        files = timed("report", "生成报表 writing reports", report, settings.db, run["run_id"][0])
-        summary["stages"]["report"] = stages[-1][1]
+        files, seconds = reporting.result()
+        summary["stages"]["report"] = seconds
+        stages.append(("report", seconds))
         summary["reports"] = str(files.summary.parent if files.summary else "")
     except (OSError, duckdb.Error) as exc:
         log.error("报表未生成 reports not written: %s", type(exc).__name__)

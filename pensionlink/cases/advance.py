@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from pensionlink.cases.keys import person_keys
+from pensionlink.cases.keys import PersonKeys, person_keys
 from pensionlink.cases.machine import ROLES, NotYourRole, Refused, Request, _check_day, to_fen
 from pensionlink.cases.model import CASE_SCHEMA, CLOSED, EVENT_SCHEMA, SYSTEM, NightChanges
 
@@ -277,7 +277,7 @@ def advance_step(
 ROSTER_SCHEMA = {"person_key": pl.String, "pension_no": pl.String, "pension_fen": pl.Int64}
 
 
-def roster_pensions(linked: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
+def roster_pensions(linked: dict[str, pl.DataFrame], key: bytes | PersonKeys) -> pl.DataFrame:
     """The residents' roster's pension numbers and monthly pensions (月养老金, fen), keyed
     by person (`ROSTER_SCHEMA`)."""
     roster = linked.get("resident_roster")

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from pensionlink.cases.keys import person_keys
+from pensionlink.cases.keys import PersonKeys, person_keys
 from pensionlink.cases.lifecycle import CANDIDATE_SCHEMA, FACT_SCHEMA
 from pensionlink.vocabulary import ACTIVE_STATUSES, RECEIVING, TERMINATED
 
@@ -44,7 +44,7 @@ SubsidyOn = Callable[[dt.date], Decimal | None]
 
 
 def night_candidates(
-    tables: dict[str, pl.DataFrame], key: bytes, subsidy_on: SubsidyOn
+    tables: dict[str, pl.DataFrame], key: bytes | PersonKeys, subsidy_on: SubsidyOn
 ) -> pl.DataFrame:
     """Deaths (confirmed or to verify), their funeral subsidy claims, duplicate or improper
     funeral subsidies to recover, and the uninsured eligible, as `CANDIDATE_SCHEMA` rows.
@@ -120,7 +120,10 @@ _FUNERAL_FLAGS = {
 
 
 def _subsidy_candidates(
-    deaths: pl.DataFrame, funeral: pl.DataFrame | None, key: bytes, subsidy_on: SubsidyOn
+    deaths: pl.DataFrame,
+    funeral: pl.DataFrame | None,
+    key: bytes | PersonKeys,
+    subsidy_on: SubsidyOn,
 ) -> pl.DataFrame:
     """A funeral subsidy claim (丧葬补助金申领) for each death of a person receiving a
     pension (待遇领取 on the roster or at death), whatever the eligibility: `outcome`
@@ -172,7 +175,7 @@ def _subsidy_fen(death_dates: pl.Series, subsidy_on: SubsidyOn) -> pl.Series:
     return pl.Series("amount_due_fen", values, dtype=pl.Int64)
 
 
-def roster_facts(linked: dict[str, pl.DataFrame], key: bytes) -> pl.DataFrame:
+def roster_facts(linked: dict[str, pl.DataFrame], key: bytes | PersonKeys) -> pl.DataFrame:
     """Per person on a roster: deregistered (the residents' roster has the person 终止 and
     no active record) and enrolled (active on the residents' roster, or on the employees')."""
     roster = linked["resident_roster"].filter(pl.col("person_id").is_not_null())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from pensionlink.cases.candidates import death_fingerprint
-from pensionlink.cases.keys import person_keys
+from pensionlink.cases.keys import PersonKeys, person_keys
 from pensionlink.cases.model import CLOSED
 
 __all__ = ["VERIFIED_ALIVE", "apply_case_decisions", "case_decisions"]
@@ -60,7 +60,7 @@ def case_decisions(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
 
 
 def apply_case_decisions(
-    tables: dict[str, pl.DataFrame], decisions: pl.DataFrame, key: bytes
+    tables: dict[str, pl.DataFrame], decisions: pl.DataFrame, key: bytes | PersonKeys
 ) -> dict[str, pl.DataFrame]:
     """The night's finding tables with the staff decisions applied (see the module)."""
     out = dict(tables)

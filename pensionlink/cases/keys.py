@@ -5,6 +5,10 @@ the warehouse's database key (`warehouse.database_key.pseudonym_key`) — the sa
 `person_key` the analysts' copy carries, so a case can be followed there too. Only the
 encrypted warehouse maps a key back to a person. The cases layer sits below the
 warehouse, so it is handed the key, never reads it.
+
+A night keys the same people several times (the reviewers' decisions, the roster's facts,
+the worklist's identities): it hands the functions here a `PersonKeys` instead of the raw
+key, which hashes each citizen ID once and keeps the keys only for the night.
 """
 
 from __future__ import annotations
@@ -13,25 +17,58 @@ import hashlib
 
 import polars as pl
 
-__all__ = ["person_keys"]
+__all__ = ["PersonKeys", "person_keys"]
 
 _DOMAIN = b"citizen_id\x00"
 
 
-def person_keys(citizen_ids: pl.Series, key: bytes) -> pl.Series:
-    """Each citizen ID's person key (null for null)."""
-    distinct = citizen_ids.drop_nulls().unique().to_list()
+class PersonKeys:
+    """One night's person keys (当晚人员代码): each distinct citizen ID hashed once, kept in
+    a two-column frame (not a dict of Python strings) for the night's life only."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._known = pl.DataFrame(schema={"citizen_id": pl.String, "person_key": pl.String})
+
+    def __call__(self, citizen_ids: pl.Series) -> pl.Series:
+        wanted = citizen_ids.drop_nulls().unique()
+        new = wanted.filter(~wanted.is_in(self._known["citizen_id"].implode()))
+        if new.len():
+            self._known = pl.concat(
+                [
+                    self._known,
+                    pl.DataFrame({"citizen_id": new, "person_key": _keys(new, self._key)}),
+                ]
+            )
+        return citizen_ids.replace_strict(
+            self._known["citizen_id"],
+            self._known["person_key"],
+            default=None,
+            return_dtype=pl.String,
+        ).alias("person_key")
+
+
+def person_keys(citizen_ids: pl.Series, key: bytes | PersonKeys) -> pl.Series:
+    """Each citizen ID's person key (null for null); `key` the HMAC key, or the night's
+    `PersonKeys`."""
+    if isinstance(key, PersonKeys):
+        return key(citizen_ids)
+    distinct = citizen_ids.drop_nulls().unique()
+    return citizen_ids.replace_strict(
+        distinct, _keys(distinct, key), default=None, return_dtype=pl.String
+    ).alias("person_key")
+
+
+def _keys(distinct: pl.Series, key: bytes) -> list[str]:
     inner, outer = _hmac_pads(key)
-    mapping = {}
-    for v in distinct:  # HMAC-SHA256 (RFC 2104) from the keyed states: a million a night
+    keys = []
+    for v in distinct.to_list():  # HMAC-SHA256 (RFC 2104) from the keyed states: a million a night
         digest = inner.copy()
         digest.update(v.encode("utf-8"))
         final = outer.copy()
         final.update(digest.digest())
-        mapping[v] = final.hexdigest()[:16]
-    return citizen_ids.replace_strict(mapping, default=None, return_dtype=pl.String).alias(
-        "person_key"
-    )
+        keys.append(final.hexdigest()[:16])
+    return keys
 
 
 def _hmac_pads(key: bytes) -> tuple:

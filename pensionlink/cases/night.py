@@ -26,7 +26,7 @@ from pensionlink.cases.advance import (
 )
 from pensionlink.cases.candidates import night_candidates, roster_facts
 from pensionlink.cases.decisions import case_decisions
-from pensionlink.cases.keys import person_keys
+from pensionlink.cases.keys import PersonKeys, person_keys
 from pensionlink.cases.lifecycle import night_changes
 from pensionlink.cases.store import case_store_location, open_case_store
 from pensionlink.cases.worklist import identities, warehouse_cases
@@ -62,7 +62,10 @@ def staff_decisions(db: Path) -> pl.DataFrame:
 
 
 def review_decisions(
-    db: Path, hukou_ids: pl.Series, warehouse_decisions: Callable[[], pl.DataFrame], key: bytes
+    db: Path,
+    hukou_ids: pl.Series,
+    warehouse_decisions: Callable[[], pl.DataFrame],
+    key: bytes | PersonKeys,
 ) -> pl.DataFrame:
     """Every clerical-review decision, oldest first, with the candidate's citizen ID
     (`person_id`) mapped back from its key through tonight's hukou IDs. The warehouse's
@@ -96,7 +99,7 @@ def write_night_cases(
     as_of: dt.date,
     tables: dict[str, pl.DataFrame],
     linked: dict[str, pl.DataFrame],
-    key: bytes,
+    key: bytes | PersonKeys,
     mark: int | None = None,
     policy: Policy | None = None,
 ) -> dict[str, pl.DataFrame]:

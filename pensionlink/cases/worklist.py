@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pensionlink.cases.keys import person_keys
+from pensionlink.cases.keys import PersonKeys, person_keys
 from pensionlink.cases.model import CLOSED
 from pensionlink.vocabulary import MONEY
 
@@ -88,7 +88,7 @@ _LEDGER = {
 _ID = {"citizen_id": pl.String, "name": pl.String, "township": pl.String, "village": pl.String}
 
 
-def identities(frames: list[pl.DataFrame], key: bytes) -> pl.DataFrame:
+def identities(frames: list[pl.DataFrame], key: bytes | PersonKeys) -> pl.DataFrame:
     """person_key → citizen ID, name, township, village, from the frames that carry them:
     each field from the first frame that has it for the person (a funeral finding carries
     no township, so the hukou's fills it: a case with no township reaches no clerk)."""

@@ -6,8 +6,10 @@ import hashlib
 import hmac
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pensionlink.cases.keys import person_keys
+from pensionlink.cases.keys import PersonKeys, person_keys
 
 IDS = ["222405194408239619", "22240519440823961X", "龙井", None, "222405194408239619"]
 
@@ -26,3 +28,31 @@ def test_keys_are_hmac_sha256_of_the_id():
 def test_a_known_key():
     # hmac.new(b"secret", b"citizen_id\x00222405194408239619", sha256).hexdigest()[:16]
     assert person_keys(pl.Series(["222405194408239619"]), b"secret")[0] == "669b8267a385d761"
+
+
+_SOME_IDS = st.lists(
+    st.one_of(st.none(), st.sampled_from(IDS[:3]), st.text(min_size=1, max_size=4)), max_size=12
+)
+
+
+@given(batches=st.lists(_SOME_IDS, min_size=1, max_size=5))
+def test_the_nights_keys_are_the_same_keys_whatever_it_asked_before(batches):
+    """`PersonKeys` remembers what it hashed; each answer is still the plain function's."""
+    night = PersonKeys(b"a-test-key-for-pseudonyms-0001")
+    for batch in batches:
+        ids = pl.Series(batch, dtype=pl.String)
+        got = person_keys(ids, night)
+        assert got.name == "person_key" and got.len() == ids.len()
+        assert got.to_list() == person_keys(ids, b"a-test-key-for-pseudonyms-0001").to_list()
+
+
+def test_the_nights_keys_hash_each_id_once(monkeypatch):
+    from pensionlink.cases import keys
+
+    hashed: list[int] = []
+    real = keys._keys
+    monkeypatch.setattr(keys, "_keys", lambda ids, key: hashed.append(ids.len()) or real(ids, key))
+    night = PersonKeys(b"k")
+    night(pl.Series(IDS))
+    night(pl.Series(["22240519440823961X", "222405194408239619", "222405199001011234"]))
+    assert hashed == [3, 1]  # three distinct IDs, then only the one not seen

@@ -181,6 +181,7 @@ def test_the_database_is_named_once_when_it_is_what_failed():
 def test_reports_not_written_logs_the_error_type_not_its_message(monkeypatch, tmp_path):
     """After publishing, a report that fails is logged by type: its message could quote data."""
     import logging
+    from concurrent.futures import ThreadPoolExecutor
 
     import polars as pl
     from pensionlink.flows import nightly
@@ -197,13 +198,11 @@ def test_reports_not_written_logs_the_error_type_not_its_message(monkeypatch, tm
     def report(db, run_id):
         raise OSError(errno.ENAMETOOLONG, f"File name too long: {A_VALUE}.xlsx")
 
-    def timed(stage, message, fn, *args):
-        return fn(*args)
-
-    summary = nightly._after_publish(
-        settings, pl.DataFrame({"run_id": ["r1"]}), "published", {}, [("publish", 1.0)],
-        tmp_path / "none", timed, lambda db: db, report,
-    )
+    with ThreadPoolExecutor(2) as pool:
+        summary = nightly._after_publish(
+            settings, pl.DataFrame({"run_id": ["r1"]}), "published", {}, [("publish", 1.0)],
+            tmp_path / "none", nightly._Beside(pool), lambda db: db, report,
+        )
     log.removeHandler(handler)
     assert summary["reports"] is None
     assert "报表未生成 reports not written: OSError" in lines
