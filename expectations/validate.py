@@ -78,6 +78,7 @@ __all__ = [
     "find_id_like",
     "load_suite",
     "load_suites",
+    "prepared_night",
     "suite_columns",
     "validate_night",
 ]
@@ -347,15 +348,21 @@ class NightValidator:
                 gx.ValidationDefinition(name=name, data=batch, suite=suite)
             )
 
-    def run_suite(self, source: str, frame: pl.DataFrame) -> ExpectationSuiteValidationResult:
-        """The GX result of one source's suite on its (prepared) frame."""
-        data = _prepared(frame, self.plans[source]).to_pandas()
+    def run_suite(
+        self, source: str, frame: pl.DataFrame, prepared: bool = False
+    ) -> ExpectationSuiteValidationResult:
+        """The GX result of one source's suite on its frame (`prepared`: as
+        `prepared_night` gives it)."""
+        data = (frame if prepared else _prepared(frame, self.plans[source])).to_pandas()
         return self._definitions[source].run(
             batch_parameters={"dataframe": data}, result_format=RESULT_FORMAT
         )
 
     def validate(
-        self, frames: Mapping[str, pl.DataFrame], docs_dir: Path | None = None
+        self,
+        frames: Mapping[str, pl.DataFrame],
+        docs_dir: Path | None = None,
+        prepared: bool = False,
     ) -> pl.DataFrame:
         """One row per source validated; see `validate_night`."""
         rows: list[dict[str, Any]] = []
@@ -364,7 +371,7 @@ class NightValidator:
                 logger.warning("no expectation suite for source %s: not validated", source)
                 continue
             started = time.perf_counter()
-            result = self.run_suite(source, frame)
+            result = self.run_suite(source, frame, prepared)
             failures = [_describe(r) for r in result.results if not r.success]
             rows.append(
                 {
@@ -440,11 +447,23 @@ def find_id_like(docs_dir: Path) -> list[Path]:
     return hits
 
 
+def prepared_night(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Each frame with a suite as GX gets it: only the columns the suite names, each as
+    `suite_columns` says (no ID, name or address value); frames without a suite as they
+    are (`validate_night` skips them with a warning)."""
+    suites = load_suites()
+    return {
+        source: _prepared(frame, suite_columns(suites[source])) if source in suites else frame
+        for source, frame in frames.items()
+    }
+
+
 def validate_night(
     frames: Mapping[str, pl.DataFrame],
     docs_dir: Path | None = None,
     *,
     validator: NightValidator | None = None,
+    prepared: bool = False,
 ) -> pl.DataFrame:
     """Validate every frame of a night against its suite.
 
@@ -452,6 +471,7 @@ def validate_night(
     warning): ``source``, ``expectations`` (int), ``failed`` (int), ``success`` (bool),
     ``failures`` (list of short descriptions, no values). With ``docs_dir``, GX Data
     Docs (HTML) are written there. ``validator`` reuses a GX context (else a fresh
-    ephemeral one is made, so the docs hold only this night).
+    ephemeral one is made, so the docs hold only this night). ``prepared``: the frames
+    are `prepared_night`'s.
     """
-    return (validator or NightValidator()).validate(frames, docs_dir)
+    return (validator or NightValidator()).validate(frames, docs_dir, prepared)

@@ -1,14 +1,17 @@
-"""The nightly flow (夜间比对): read → check → link → find → publish → report.
+"""The nightly flow (夜间比对): read → check → link → find → cases → publish → report.
 
 It reads like the pipeline's table of contents; the work is in plain functions
 (`connectors.read_night`, `matching.link_night`, `findings.night_findings`,
 `pensionlink.warehouse.store`) that tests call without Prefect. Only the I/O tasks retry.
+The check runs beside linkage and findings (in the flow, GX in a process of its own:
+`expectations.check_process`), the analysts' copy beside the reports.
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -19,6 +22,7 @@ import polars as pl
 from pensionlink.connectors import NightExtract, SourceRejected, read_night, source_names
 from pensionlink.connectors.delivery_guard import DeliveryGuard
 from pensionlink.expectations import validate_night
+from pensionlink.expectations.check_process import CheckProcess
 from pensionlink.findings import night_findings, source_quality
 from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
 from pensionlink.flows.cluster import partitioned_stages
@@ -85,8 +89,10 @@ def read_task(extracts: Path, db: Path, as_of: dt.date, policy: Policy) -> Night
 
 
 @task(name="数据校验 check", cache_policy=NO_CACHE)
-def check_task(frames: dict[str, pl.DataFrame], docs_dir: Path) -> pl.DataFrame:
-    return validate_night(frames, docs_dir)
+def check_task(
+    frames: dict[str, pl.DataFrame], docs_dir: Path, checker: CheckProcess
+) -> pl.DataFrame:
+    return checker.validate(frames, docs_dir)
 
 
 @task(name="人员比对 link", cache_policy=NO_CACHE)
@@ -300,31 +306,32 @@ def _night(settings: Settings, beside, read, check, link, find, publish, analyst
             settings.as_of,
             settings.policy,
         )
-        current[0] = "check"
-        validation, seconds = checking.result()
-        stages.insert(1, ("check", seconds))  # in the order the stages started
-        current[0] = "findings"
         tables = apply_case_decisions(tables, staff, keys)
         tables = {
             **tables,
             "person_links": links,
             "review_queue": queue,
             "rejected_rows": night.rejected,
-            "source_quality": source_quality(night.sources, linked, validation),
         }
-        run = run_frame(
-            settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
-        )
-        current[0] = "cases"  # timed in its own log line (runs.stages keeps its stages)
-        tables |= write_night_cases(
+        tables |= timed(
+            "cases",
+            "案件 moving the cases",
+            write_night_cases,
             settings.db,
-            run["run_id"][0],
+            run_id(settings, started),
             settings.as_of,
             tables,
             linked,
             keys,
             mark,
             settings.policy,
+        )
+        current[0] = "check"
+        validation, seconds = checking.result()
+        stages.insert(1, ("check", seconds))  # in the order the stages started
+        tables["source_quality"] = source_quality(night.sources, linked, validation)
+        run = run_frame(
+            settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
         )
         status = timed(
             "publish", "发布 publishing", publish, settings.db, run, tables, night.accepted
@@ -352,7 +359,6 @@ def _after_publish(
     _publish_data_docs(staged_docs, settings.db, status, run["run_id"][0])
     summary = summarise(run, tables)
     summary["status"] = status  # `backfilled` for a night older than the latest published
-    summary["stages"]["publish"] = stages[-1][1]  # after the run row was written
     # The night is published: an analyst copy or a report that fails must not undo that.
     # The two only read the published database; they run side by side.
     log.info("发布分析库 writing the analysts' copy")
@@ -362,19 +368,18 @@ def _after_publish(
     try:
         copy, seconds = copying.result()
         summary["analyst_db"] = str(copy)
-        summary["stages"]["analyst"] = seconds
         stages.append(("analyst", seconds))
     except (OSError, duckdb.Error) as exc:
         log.error("分析库未更新 analysts' copy not written: %s", type(exc).__name__)
         summary["analyst_db"] = None
     try:
         files, seconds = reporting.result()
-        summary["stages"]["report"] = seconds
         stages.append(("report", seconds))
         summary["reports"] = str(files.summary.parent if files.summary else "")
     except (OSError, duckdb.Error) as exc:
         log.error("报表未生成 reports not written: %s", type(exc).__name__)
         summary["reports"] = None
+    summary["stages"] = dict(stages)  # those after the run row was written too
     _record_stages(settings.db, run["run_id"][0], stages)
     return summary
 
@@ -408,13 +413,14 @@ def nightly(
         policy=load_policy(day, Path(policy) if policy else None),
     )
     link, find = partitioned_stages(partitions) if partitions else (link_task, findings_task)
-    return _pipeline(
-        settings,
-        read_task,
-        check_task,
-        link,
-        find,
-        publish_task,
-        analyst_task,
-        report_task,
-    )
+    with CheckProcess.for_the_night() as checker:  # GX imports there while the extracts are read
+        return _pipeline(
+            settings,
+            read_task,
+            functools.partial(check_task, checker=checker),
+            link,
+            find,
+            publish_task,
+            analyst_task,
+            report_task,
+        )

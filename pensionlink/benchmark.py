@@ -6,7 +6,8 @@ the floor.
 temporary API and all), and measures the same night's floor (`warehouse.floor`) in the
 same run. Per stage: the seconds the run recorded (`runs.stages`) and the peak memory of
 the run's process tree (RSS of the process and its children, sampled from /proc every
-20 ms, each sample given to the stage whose progress line came last on stderr); the
+20 ms, each sample given to every stage running then: from its progress line on stderr
+for the seconds it recorded; stages run beside each other share samples); the
 process's own peak (`ru_maxrss` of the waited-for children) beside it. Medians of the K
 runs. The accuracy comes from `pensionlink evaluate`'s scoring of the last run. Nothing of
 the nightly path imports this module.
@@ -42,6 +43,7 @@ __all__ = [
     "format_bench",
     "median_run",
     "run_once",
+    "stage_peaks",
 ]
 
 #: The run's stages as `runs.stages` names them, in order, and the progress line (stderr,
@@ -52,9 +54,16 @@ STAGES = {
     "check": "数据校验 checking expectations",
     "link": "人员比对 linking records",
     "findings": "核查 computing findings",
+    "cases": "案件 moving the cases",
     "publish": "发布 publishing",
     "analyst": "发布分析库 writing the analysts' copy",
     "report": "生成报表 writing reports",
+}
+#: Stages that run in a thread beside others: their seconds and their peak memory overlap
+#: the others'.
+_BESIDE = {
+    "check": "beside link and findings (its own thread)",
+    "analyst": "beside the reports",
 }
 #: The line the command writes once its imports are done, just before the flow starts.
 _RUNNING = "运行 running night"
@@ -138,8 +147,7 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     db = folder / "night.duckdb"
-    current = ["startup"]
-    peaks: dict[str, int] = {}
+    samples: list[tuple[float, int]] = []
     lines = []
     t0, spawned = time.perf_counter(), dt.datetime.now()
     proc = subprocess.Popen(
@@ -157,7 +165,6 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
                 marks.setdefault("running", time.perf_counter() - t0)
             for stage, words in STAGES.items():
                 if line.rstrip().endswith(words):
-                    current[0] = stage
                     marks.setdefault(stage, time.perf_counter() - t0)
 
     reader = threading.Thread(target=follow, daemon=True)
@@ -166,8 +173,7 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        rss = _tree_rss(proc.pid)
-        peaks[current[0]] = max(peaks.get(current[0], 0), rss)
+        samples.append((time.perf_counter() - t0, _tree_rss(proc.pid)))
         time.sleep(_SAMPLE_SECONDS)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -181,6 +187,7 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
     stages = dict(stages_of(db, recorded["run_id"][0], row))
     flow_started = (recorded["started_at"][0] - spawned).total_seconds()
     running = marks.pop("running", 0.0)
+    peaks = stage_peaks(samples, marks, stages)
     return BenchRun(
         wall=wall,
         stages=stages,
@@ -197,10 +204,27 @@ def run_once(night: Path, folder: Path, as_of: dt.date) -> BenchRun:
     )
 
 
+def stage_peaks(
+    samples: list[tuple[float, int]], marks: dict[str, float], stages: dict[str, float]
+) -> dict[str, int]:
+    """Each stage's peak RSS: the largest sample from its progress line (`marks`, seconds
+    since the start) for the seconds it recorded (the sample nearest its start when it was
+    shorter than a sampling interval); `startup` the largest before the first line."""
+    first = min(marks.values(), default=float("inf"))
+    peaks = {"startup": max((rss for t, rss in samples if t < first), default=0)}
+    for stage, start in marks.items():
+        end = start + stages.get(stage, 0.0)
+        inside = [rss for t, rss in samples if start <= t <= end]
+        nearest = min(samples, key=lambda s: abs(s[0] - start), default=(0.0, 0))
+        peaks[stage] = max(inside, default=nearest[1])
+    return peaks
+
+
 def _between(marks: dict[str, float], stages: dict[str, float]) -> float:
     """Seconds between one stage's end and the next stage's progress line (the cases, the
-    reviewers' decisions, the Data Docs moved into place)."""
-    starts = sorted(marks.items(), key=lambda m: m[1])
+    reviewers' decisions, the Data Docs moved into place); the stages run beside others
+    are not in that line."""
+    starts = sorted(((s, t) for s, t in marks.items() if s not in _BESIDE), key=lambda m: m[1])
     return sum(
         max(0.0, nxt - start - stages.get(stage, 0.0))
         for (stage, start), (_, nxt) in itertools.pairwise(starts)
@@ -254,10 +278,11 @@ def format_bench(result: BenchRun, runs: int, people: int) -> str:
     for stage in [*STAGES, *(s for s in result.stages if s not in STAGES)]:
         seconds = result.stages.get(stage)
         shown = f"{seconds:>9.1f}" if seconds is not None else f"{'-':>9}"
-        lines.append(f"  {stage:<10}{shown}{_gb(result.peak_by_stage.get(stage, 0)):>14}")
+        note = f"   {_BESIDE[stage]}" if stage in _BESIDE else ""
+        lines.append(f"  {stage:<10}{shown}{_gb(result.peak_by_stage.get(stage, 0)):>14}{note}")
     lines.append(
         f"  {'between':<10}{result.between:>9.1f}{'':>14}   between the stages "
-        "(reviewers' decisions, cases, Data Docs)"
+        "(reviewers' decisions, Data Docs)"
     )
     lines.append(
         f"  {'exit':<10}{result.after:>9.1f}{'':>14}"

@@ -63,6 +63,7 @@ STAGES = {
     "check": ("校验", "check"),
     "link": ("比对", "link"),
     "findings": ("核查", "findings"),
+    "cases": ("案件", "cases"),
     "publish": ("发布", "publish"),
     "docs": ("校验报告", "Data Docs"),
     "analyst": ("分析库", "analysts' copy"),

@@ -121,7 +121,7 @@ def test_drop_root_flow_runs_the_newest_night_once(sample_night: Path, tmp_path,
     assert counts(db)["runs"] == 1
 
 
-STAGES = ["read", "check", "link", "findings", "publish", "analyst", "report"]
+STAGES = ["read", "check", "link", "findings", "cases", "publish", "analyst", "report"]
 
 
 def stages(db: Path) -> list[dict]:
@@ -151,4 +151,4 @@ def test_stage_times_not_recorded_leave_the_night_published(
     assert list(summary["stages"]) == STAGES
     with connect_database(db) as con:
         assert con.execute("SELECT status FROM runs").fetchall() == [("published",)]
-    assert [s["stage"] for s in stages(db)] == STAGES[:4]  # as written before publishing
+    assert [s["stage"] for s in stages(db)] == STAGES[:5]  # as written before publishing

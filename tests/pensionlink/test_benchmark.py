@@ -10,15 +10,36 @@ from pathlib import Path
 
 import pytest
 
-from pensionlink.benchmark import STAGES, BenchRun, _between, median_run
+from pensionlink.benchmark import STAGES, BenchRun, _between, median_run, stage_peaks
 from pensionlink.warehouse.floor import Floor
 
 
 def test_between_is_the_time_no_stage_recorded():
-    # read starts at 1 s and takes 2 (ends at 3), check starts at 4: 1 s between;
-    # check takes 5 (ends at 9), link starts at 9: nothing between.
-    marks = {"read": 1.0, "check": 4.0, "link": 9.0}
-    assert _between(marks, {"read": 2.0, "check": 5.0, "link": 3.0}) == pytest.approx(1.0)
+    # read starts at 1 s and takes 2 (ends at 3), link starts at 4: 1 s between;
+    # link takes 5 (ends at 9), findings starts at 9: nothing between.
+    marks = {"read": 1.0, "link": 4.0, "findings": 9.0}
+    assert _between(marks, {"read": 2.0, "link": 5.0, "findings": 3.0}) == pytest.approx(1.0)
+
+
+def test_a_stage_beside_the_others_is_not_in_the_line_between_them():
+    # read 1–3, check (beside) from 3.1 for 5 s, link 3.5–6.5, findings from 7: the gaps
+    # are read → link 0.5 and link → findings 0.5; check's overlap counts for nothing.
+    marks = {"read": 1.0, "check": 3.1, "link": 3.5, "findings": 7.0}
+    seconds = {"read": 2.0, "check": 5.0, "link": 3.0, "findings": 1.0}
+    assert _between(marks, seconds) == pytest.approx(1.0)
+
+
+def test_each_stage_peaks_over_the_seconds_it_ran():
+    samples = [(0.5, 10), (1.5, 40), (2.5, 30), (3.5, 90), (4.5, 20), (5.5, 70)]
+    marks = {"read": 1.0, "check": 2.0, "link": 3.0, "report": 5.45}
+    seconds = {"read": 2.0, "check": 3.0, "link": 1.0, "report": 0.01}
+    assert stage_peaks(samples, marks, seconds) == {
+        "startup": 10,  # before the first line
+        "read": 40,  # 1.0–3.0: 40, 30
+        "check": 90,  # 2.0–5.0, beside link: 30, 90, 20
+        "link": 90,  # 3.0–4.0
+        "report": 70,  # shorter than a sample: the one nearest its start
+    }
 
 
 def _run(wall: float, read: float, peak: int) -> BenchRun:

@@ -1,0 +1,168 @@
+"""The night's expectations in a process of their own (校验子进程).
+
+Great Expectations is Python from end to end: run in a thread beside the linkage it holds
+the interpreter most of the time, and the linkage — polars calls between Python steps —
+waits for it at every step (measured at 150,000 people: linkage 1.3 s alone, 3.2 s beside
+GX in a thread). A process of its own gives it the second core instead, and its import
+(1–5 s) happens there while the extracts are read.
+
+`CheckProcess()` starts the process at once (`python -m` this module: a process of its
+own, not a fork — the flow's process has Prefect's threads — and not multiprocessing's
+spawn, which would run the caller's main script again). `validate(frames, docs_dir)`
+prepares the frames here (`validate.prepared_night`: only the columns the suites name, no
+ID, name or address — the process never sees one), sends them down its stdin (pickled:
+polars frames pickle as Arrow IPC), validates and writes the Data Docs there, replays its
+log lines here, and returns `validate_night`'s frame; an error comes back as it was raised
+(a `PrivacyError` stays one). One night, one check: the process ends after it, and with
+`close()` or the `with` block in any case.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+__all__ = ["CheckProcess", "CheckProcessFailed", "check_process_started"]
+
+_LOGGER = "pensionlink"
+
+
+class CheckProcessFailed(RuntimeError):
+    """The check's process ended without an answer (killed, or out of memory)."""
+
+
+class CheckProcess:
+    """A process that has imported GX and validates one night's prepared frames."""
+
+    @classmethod
+    def for_the_night(cls) -> CheckProcess:
+        """The process the caller started for this night (`check_process_started`), else
+        a new one."""
+        started = _STARTED.get()
+        return started if started is not None else cls()
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def validate(
+        self, frames: Mapping[str, pl.DataFrame], docs_dir: Path | None = None
+    ) -> pl.DataFrame:
+        """`validate_night(frames, docs_dir)`, run in the process; then the process ends."""
+        from pensionlink.expectations.validate import prepared_night
+
+        try:
+            answer = self._ask((prepared_night(frames), docs_dir))
+        finally:
+            self.close()
+        outcome, value, records = answer
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        if outcome == "error":
+            raise value
+        return value
+
+    def _ask(self, question: Any) -> tuple[str, Any, list[logging.LogRecord]]:
+        process = self._process
+        try:
+            pickle.dump(question, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.close()
+            return pickle.load(process.stdout)
+        except (BrokenPipeError, EOFError, pickle.UnpicklingError):
+            process.wait()
+            raise CheckProcessFailed(
+                f"校验进程异常退出 the check's process ended ({process.returncode})"
+            ) from None
+
+    def close(self) -> None:
+        """End the process (at once if it has not been asked yet)."""
+        process = self._process
+        if process.poll() is None and not process.stdin.closed:
+            process.kill()
+        for stream in (process.stdin, process.stdout):
+            if not stream.closed:
+                stream.close()
+        process.wait()
+
+    def __enter__(self) -> CheckProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+_STARTED: ContextVar[CheckProcess | None] = ContextVar("pensionlink_check", default=None)
+
+
+@contextmanager
+def check_process_started() -> Iterator[None]:
+    """Start the check's process now, for the night run inside the block to take
+    (`CheckProcess.for_the_night`): GX then imports while the caller itself starts up
+    (the command line: its imports and the flow run's creation, ≈ 2 s)."""
+    process = CheckProcess()
+    token = _STARTED.set(process)
+    try:
+        yield
+    finally:
+        _STARTED.reset(token)
+        process.close()
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None  # plain text: it is pickled
+        record.exc_info = None
+        self.records.append(record)
+
+
+def _serve() -> None:
+    """The process: import GX, read one question from stdin, answer on stdout."""
+    answers = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing printed may reach the answer
+    from pensionlink.expectations.validate import NightValidator, validate_night
+
+    validator = NightValidator()  # GX imported and its context made before the frames come
+    kept = _Kept()
+    logger = logging.getLogger(_LOGGER)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(kept)
+    try:
+        prepared, docs_dir = pickle.load(sys.stdin.buffer)
+    except EOFError:  # closed without a question: the night ended before its check
+        return
+    try:
+        answer = (
+            "ok",
+            validate_night(prepared, docs_dir, validator=validator, prepared=True),
+            kept.records,
+        )
+    except Exception as exc:  # the caller raises it
+        answer = ("error", exc, kept.records)
+    try:
+        reply = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an exception that does not pickle: its type, then
+        error = RuntimeError(f"{type(answer[1]).__name__} in the check ({type(exc).__name__})")
+        reply = pickle.dumps(("error", error, kept.records))
+    answers.write(reply)
+    answers.flush()
+
+
+if __name__ == "__main__":
+    _serve()

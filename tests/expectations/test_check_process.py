@@ -1,0 +1,71 @@
+"""The check in a process of its own: the same results and Data Docs as in this process,
+its log lines here, nothing private handed over, and the process gone afterwards."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pensionlink.connectors import read_night
+from pensionlink.expectations import PRIVATE_COLUMNS, find_id_like, validate_night
+from pensionlink.expectations.check_process import CheckProcess, check_process_started
+from pensionlink.expectations.validate import prepared_night
+
+PLANTED_ID = "222405199001011236"
+
+
+@pytest.fixture(scope="module")
+def night(sample_night: Path) -> dict[str, pl.DataFrame]:
+    frames = read_night(sample_night).frames
+    hukou = frames["hukou"].with_columns(
+        hukou_status=pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("活着"))
+        .otherwise(pl.col("hukou_status")),
+        citizen_id=pl.lit(PLANTED_ID),
+    )
+    return {**frames, "hukou": hukou, "poverty": frames["poverty"].drop("township")}
+
+
+def test_the_process_gives_the_same_results_docs_and_log_lines(night, tmp_path, caplog):
+    here = validate_night(night)
+    with caplog.at_level(logging.INFO, logger="pensionlink.expectations"):
+        process = CheckProcess()
+        there = process.validate(night, tmp_path / "docs")
+    assert there.equals(here)
+    assert not there.filter(pl.col("source") == "hukou")["success"][0]  # a real failure
+    assert (tmp_path / "docs" / "index.html").is_file()
+    assert find_id_like(tmp_path / "docs") == []
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("pensionlink")]
+    assert any(line.startswith("expectations hukou: ") for line in lines), lines
+    assert any(line.startswith("Data Docs written to ") for line in lines)
+    assert process._process.poll() == 0  # one night, one check: it has ended
+
+
+def test_no_private_value_leaves_this_process(night):
+    for source, frame in prepared_night(night).items():
+        for column in PRIVATE_COLUMNS & set(frame.columns):
+            assert frame[column].dtype in (pl.Boolean, pl.Int8), (source, column)
+        assert frame.height == night[source].height or frame.width == 0, source
+    assert PLANTED_ID not in str(prepared_night(night)["hukou"].to_dicts())
+
+
+def test_an_error_there_is_raised_here(night, tmp_path):
+    docs = tmp_path / "docs"
+    docs.write_text("a file where the docs folder should be")
+    process = CheckProcess()
+    with pytest.raises(OSError):
+        process.validate(night, docs)
+    assert process._process.poll() == 0  # it answered with the error, then ended
+
+
+def test_the_night_takes_the_process_its_caller_started():
+    with check_process_started():
+        started = CheckProcess.for_the_night()
+        assert CheckProcess.for_the_night() is started
+    assert started._process.poll() is not None  # ended with the block, never asked
+    own = CheckProcess.for_the_night()
+    assert own is not started
+    own.close()
+    assert own._process.poll() is not None
