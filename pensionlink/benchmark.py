@@ -62,7 +62,7 @@ STAGES = {
 #: Stages that run in a thread beside others: their seconds and their peak memory overlap
 #: the others'.
 _BESIDE = {
-    "check": "beside link and findings (its own thread)",
+    "check": "beside link, findings and cases (a process of its own)",
     "analyst": "beside the reports",
 }
 #: The line the command writes once its imports are done, just before the flow starts.

@@ -31,21 +31,14 @@ class PersonKeys:
         self._known = pl.DataFrame(schema={"citizen_id": pl.String, "person_key": pl.String})
 
     def __call__(self, citizen_ids: pl.Series) -> pl.Series:
-        wanted = citizen_ids.drop_nulls().unique()
-        new = wanted.filter(~wanted.is_in(self._known["citizen_id"].implode()))
-        if new.len():
-            self._known = pl.concat(
-                [
-                    self._known,
-                    pl.DataFrame({"citizen_id": new, "person_key": _keys(new, self._key)}),
-                ]
-            )
-        return citizen_ids.replace_strict(
-            self._known["citizen_id"],
-            self._known["person_key"],
-            default=None,
-            return_dtype=pl.String,
-        ).alias("person_key")
+        asked = pl.DataFrame({"citizen_id": citizen_ids.cast(pl.String)})
+        new = asked.drop_nulls().unique().join(self._known, on="citizen_id", how="anti")
+        if new.height:
+            keyed = new.with_columns(person_key=pl.Series(_keys(new["citizen_id"], self._key)))
+            self._known = pl.concat([self._known, keyed])
+        # joins, not `replace_strict` or `is_in`: those hash the million known IDs each call
+        found = asked.join(self._known, on="citizen_id", how="left", maintain_order="left")
+        return found["person_key"]
 
 
 def person_keys(citizen_ids: pl.Series, key: bytes | PersonKeys) -> pl.Series:
