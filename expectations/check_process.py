@@ -19,6 +19,7 @@ log lines here, and returns `validate_night`'s frame; an error comes back as it 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
 import subprocess
@@ -27,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import polars as pl
 
@@ -64,27 +65,34 @@ class CheckProcess:
         from pensionlink.expectations.validate import prepared_night
 
         try:
-            answer = self._ask((prepared_night(frames), docs_dir))
+            self._send((prepared_night(frames), docs_dir))  # not kept here while it runs
+            outcome, value, records = self._receive()
         finally:
             self.close()
-        outcome, value, records = answer
         for record in records:
             logging.getLogger(record.name).handle(record)
         if outcome == "error":
             raise value
         return value
 
-    def _ask(self, question: Any) -> tuple[str, Any, list[logging.LogRecord]]:
-        process = self._process
+    def _send(self, question: Any) -> None:
         try:
-            pickle.dump(question, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            process.stdin.close()
-            return pickle.load(process.stdout)
-        except (BrokenPipeError, EOFError, pickle.UnpicklingError):
-            process.wait()
-            raise CheckProcessFailed(
-                f"校验进程异常退出 the check's process ended ({process.returncode})"
-            ) from None
+            pickle.dump(question, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._process.stdin.close()
+        except BrokenPipeError:
+            self._failed()
+
+    def _receive(self) -> tuple[str, Any, list[logging.LogRecord]]:
+        try:
+            return pickle.load(self._process.stdout)
+        except (EOFError, pickle.UnpicklingError):
+            self._failed()
+
+    def _failed(self) -> NoReturn:
+        self._process.wait()
+        raise CheckProcessFailed(
+            f"校验进程异常退出 the check's process ended ({self._process.returncode})"
+        ) from None
 
     def close(self) -> None:
         """End the process (at once if it has not been asked yet)."""
@@ -92,7 +100,7 @@ class CheckProcess:
         if process.poll() is None and not process.stdin.closed:
             process.kill()
         for stream in (process.stdin, process.stdout):
-            if not stream.closed:
+            with contextlib.suppress(OSError):  # a question half sent to a dead process
                 stream.close()
         process.wait()
 

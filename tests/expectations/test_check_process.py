@@ -10,7 +10,11 @@ import polars as pl
 import pytest
 from pensionlink.connectors import read_night
 from pensionlink.expectations import PRIVATE_COLUMNS, find_id_like, validate_night
-from pensionlink.expectations.check_process import CheckProcess, check_process_started
+from pensionlink.expectations.check_process import (
+    CheckProcess,
+    CheckProcessFailed,
+    check_process_started,
+)
 from pensionlink.expectations.validate import prepared_night
 
 PLANTED_ID = "222405199001011236"
@@ -69,3 +73,10 @@ def test_the_night_takes_the_process_its_caller_started():
     assert own is not started
     own.close()
     assert own._process.poll() is not None
+
+
+def test_a_process_that_died_is_one_error_here(night):
+    process = CheckProcess()
+    process._process.kill()
+    with pytest.raises(CheckProcessFailed, match="the check's process ended"):
+        process.validate(night)
