@@ -652,6 +652,7 @@ def write_plain_database(
     `comments[table]` maps each column — and "" the table — to its comment."""
     with staged_database(Path(path)) as staging:
         con = duckdb.connect(str(staging))
+        con.execute("SET threads = 1")  # full row groups, as `write_warehouse`
         try:
             for table, frame in tables.items():
                 # not `_arrow`: the analysts' tables as string views made DuckDB's Arrow scan print
@@ -679,6 +680,9 @@ def write_warehouse(path: Path) -> Iterator[Warehouse]:
         if staging.exists() and not is_encrypted(staging):
             encrypt_file(staging, key)
         with open_warehouse(staging) as warehouse:
+            # One thread writes full row groups: measured on a 150,000-person first night,
+            # publish 2.7–3.1 → 2.4–2.5 s and the file 59 → 44 MB, against DuckDB's two.
+            warehouse.con.execute("SET threads = 1")
             yield warehouse
 
 
