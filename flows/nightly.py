@@ -246,10 +246,11 @@ def _pipeline(settings: Settings, read, check, link, find, publish, analyst, rep
 
 class _Beside:
     """Runs a step in a thread beside the main line (its Prefect run context copied, so a
-    task runs as a task of the flow): the expectations beside linkage and findings, the
-    analysts' copy beside the reports. They share no data that either changes, and the
-    heavy parts of each (polars, DuckDB, pandas) release the GIL, so the second core works.
-    The result is the step's and its seconds."""
+    task runs as a task of the flow): the expectations beside linkage, findings and cases
+    (in the flow the thread only waits for the check's own process; in `run_night` GX runs
+    in it), the analysts' copy beside the reports (DuckDB and polars release the GIL, so
+    the second core works). They share no data that either changes. The result is the
+    step's and its seconds."""
 
     def __init__(self, pool: ThreadPoolExecutor) -> None:
         self._pool = pool
@@ -288,7 +289,7 @@ def _night(settings: Settings, beside, read, check, link, find, publish, analyst
             settings.as_of,
             settings.policy,
         )
-        log.info("数据校验 checking expectations")  # beside linkage and findings
+        log.info("数据校验 checking expectations")  # beside linkage, findings and cases
         checking = beside(check, night.frames, staged_docs)
         current[0] = "link"
         keys = PersonKeys(person_key_secret())  # each person hashed once tonight

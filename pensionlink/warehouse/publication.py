@@ -37,6 +37,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
 class StagingFailed(OSError):
     """The staging copy could not be made (disk full, permissions)."""
 

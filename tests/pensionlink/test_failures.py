@@ -200,8 +200,15 @@ def test_reports_not_written_logs_the_error_type_not_its_message(monkeypatch, tm
 
     with ThreadPoolExecutor(2) as pool:
         summary = nightly._after_publish(
-            settings, pl.DataFrame({"run_id": ["r1"]}), "published", {}, [("publish", 1.0)],
-            tmp_path / "none", nightly._Beside(pool), lambda db: db, report,
+            settings,
+            pl.DataFrame({"run_id": ["r1"]}),
+            "published",
+            {},
+            [("publish", 1.0)],
+            tmp_path / "none",
+            nightly._Beside(pool),
+            lambda db: db,
+            report,
         )
     log.removeHandler(handler)
     assert summary["reports"] is None
