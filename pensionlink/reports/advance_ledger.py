@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from pensionlink.reports.document_text import yuan
 from pensionlink.reports.labels import CASE_STATE, CLOSE_REASON
 from pensionlink.vocabulary import MONEY
 
@@ -85,10 +86,6 @@ def advance_rows(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _yuan(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def _total(frame: pl.DataFrame, column: str) -> Decimal:
     value = frame[column].drop_nulls().sum() if frame.height else None
     return ZERO if value is None else Decimal(value).quantize(ZERO)
@@ -126,11 +123,11 @@ def advance_fund(cases: pl.DataFrame, events: pl.DataFrame) -> dict[str, Any]:
         return {
             "township": township,
             "cases": frame.height,
-            "paid_out": _yuan(_total(frame, "amount_due")),
-            "repaid": _yuan(repaid),
-            "outstanding": _yuan(_total(out_now, "balance")),
+            "paid_out": yuan(_total(frame, "amount_due")),
+            "repaid": yuan(repaid),
+            "outstanding": yuan(_total(out_now, "balance")),
             "flagged": int(frame["months_flagged"].sum()) if frame.height else 0,
-            "to_refund": _yuan(_total(frame, "to_refund")),
+            "to_refund": yuan(_total(frame, "to_refund")),
         }
 
     townships = sorted(t for t in set(paid["township"].to_list()) if t is not None)

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from pensionlink.cases.subsidy import CHAIN
+from pensionlink.reports.document_text import yuan
 from pensionlink.reports.labels import CASE_KIND, CASE_STATE, CLOSE_REASON
 
 __all__ = ["FLOW_NIGHTS", "claims_by_step", "flow_section"]
@@ -23,10 +24,6 @@ FLOW_NIGHTS = 14  # nights shown in the opened / closed table
 KINDS = ("death", "recovery", "uninsured")
 ZERO = Decimal("0.00")
 UNKNOWN_TOWNSHIP = "乡镇不详"
-
-
-def _yuan(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _sum(frame: pl.DataFrame, column: str) -> Decimal:
@@ -69,10 +66,10 @@ def claims_by_step(cases: pl.DataFrame) -> list[dict[str, Any]]:
             reason = key.removeprefix("closed:")
             label = CASE_STATE.get(key) or f"已办结：{CLOSE_REASON.get(reason, reason)}"
             rows.append(
-                {"step": label, "count": mine.height, "amount": _yuan(_sum(mine, "amount_due"))}
+                {"step": label, "count": mine.height, "amount": yuan(_sum(mine, "amount_due"))}
             )
     rows.append(
-        {"step": "合计", "count": claims.height, "amount": _yuan(_sum(claims, "amount_due"))}
+        {"step": "合计", "count": claims.height, "amount": yuan(_sum(claims, "amount_due"))}
     )
     return rows
 
@@ -148,10 +145,10 @@ def _recovery(cases: pl.DataFrame) -> dict[str, Any] | None:
             "township": township,
             "cases": frame.height,
             "open": frame.filter(pl.col("state") != "closed").height,
-            "due": _yuan(due),
-            "recovered": _yuan(recovered),
-            "outstanding": _yuan(outstanding),
-            "written_off": _yuan(written_off),
+            "due": yuan(due),
+            "recovered": yuan(recovered),
+            "outstanding": yuan(outstanding),
+            "written_off": yuan(written_off),
             "share": "—" if share is None else f"{share * 100:.1f}%",
             "share_width": 0 if share is None else round(100 * share, 1),
         }

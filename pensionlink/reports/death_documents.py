@@ -17,16 +17,15 @@ Noto CJK fonts); `html_to_pdf` turns it into PDF with WeasyPrint.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import jinja2
 import polars as pl
 
 from pensionlink.connectors.citizen_id import mask_citizen_id
+from pensionlink.reports.document_text import chinese_date, document_templates, yuan
 from pensionlink.vocabulary import RECEIVING, SOURCE_TITLES
 
 __all__ = [
@@ -79,14 +78,6 @@ def load_bureau(path: Path | None = None) -> Bureau:
     return Bureau(**{k: str(v) for k, v in doc.items() if k in known})
 
 
-def _date(day: dt.date | None) -> str:
-    return "日期不详" if day is None else f"{day.year}年{day.month}月{day.day}日"
-
-
-def _yuan(value: Decimal | None) -> str:
-    return f"{(value or ZERO):,.2f}"
-
-
 def _money(value) -> Decimal:
     return ZERO if value is None else Decimal(value).quantize(ZERO)
 
@@ -105,21 +96,21 @@ def document_fields(row: dict, terms: NoticeTerms, *, full_id: bool) -> dict:
     to_heirs, to_recover = max(net, ZERO), max(-net, ZERO)
     death_date = row.get("death_date")
     if subsidy > 0:
-        subsidy_note = f"按死亡之日 {_date(death_date)} 施行的标准"
+        subsidy_note = f"按死亡之日 {chinese_date(death_date)} 施行的标准"
     elif row.get("status_at_death") not in (RECEIVING, None):
         subsidy_note = f"死亡时参保状态为「{row.get('status_at_death')}」，不符合领取条件"
     else:
         subsidy_note = "不符合领取条件（死亡时未在领取待遇或在押）"
     if to_heirs > 0:
-        result = f"应支付给法定继承人 {_yuan(to_heirs)} 元"
+        result = f"应支付给法定继承人 {yuan(to_heirs)} 元"
         settle = (
-            f"应支付的 {_yuan(to_heirs)} 元由本局转入逝者本人的社会保障卡或养老金发放银行账户，"
+            f"应支付的 {yuan(to_heirs)} 元由本局转入逝者本人的社会保障卡或养老金发放银行账户，"
             "由法定继承人凭死亡证明、继承人身份证件及亲属关系证明依法办理支取。"
         )
     elif to_recover > 0:
-        result = f"应退还多领养老金 {_yuan(to_recover)} 元"
+        result = f"应退还多领养老金 {yuan(to_recover)} 元"
         settle = (
-            f"应退还的 {_yuan(to_recover)} 元，由本局从逝者本人社会保障卡或养老金发放"
+            f"应退还的 {yuan(to_recover)} 元，由本局从逝者本人社会保障卡或养老金发放"
             "银行账户中扣回；账户余额不足的，请法定继承人通过银行转账退还至本局社保基金"
             "专户（账户信息以窗口出具的缴款通知为准）。"
         )
@@ -136,33 +127,33 @@ def document_fields(row: dict, terms: NoticeTerms, *, full_id: bool) -> dict:
     return {
         "case_id": row.get("case_id") or "",
         "run_id": terms.run_id,
-        "as_of": _date(terms.notice_date),
+        "as_of": chinese_date(terms.notice_date),
         "name": row.get("name") or "",
         "citizen_id": citizen_id,
         "pension_no": row.get("pension_no") or "—",
         "address": address or "—",
         "roster_status": row.get("roster_status") or "—",
         "status_at_death": row.get("status_at_death") or "—",
-        "death_date": _date(death_date),
+        "death_date": chinese_date(death_date),
         "sources": "、".join(sources) or "—",
         "overpaid_months": int(row.get("overpaid_months") or 0),
-        "overpaid_amount": _yuan(overpaid),
-        "funeral_subsidy": _yuan(subsidy),
+        "overpaid_amount": yuan(overpaid),
+        "funeral_subsidy": yuan(subsidy),
         "subsidy_note": subsidy_note,
-        "account_balance": _yuan(balance),
+        "account_balance": yuan(balance),
         "net_signed": f"{net:,.2f}",
-        "net_to_heirs": _yuan(to_heirs),
-        "to_recover": _yuan(to_recover),
+        "net_to_heirs": yuan(to_heirs),
+        "to_recover": yuan(to_recover),
         "result_text": result,
         "settle_text": settle,
-        "notice_date": _date(notice_date),
+        "notice_date": chinese_date(notice_date),
         "notice_status": (
-            f"已于 {_date(row['notice_date'])} 告知"
+            f"已于 {chinese_date(row['notice_date'])} 告知"
             if row.get("notice_date")
-            else f"待送达（随本单打印，按 {_date(notice_date)} 计）"
+            else f"待送达（随本单打印，按 {chinese_date(notice_date)} 计）"
         ),
         "objection_days": terms.objection_days,
-        "objection_until": _date(until),
+        "objection_until": chinese_date(until),
         "bureau": terms.bureau,
     }
 
@@ -180,7 +171,7 @@ def render_settlements(rows: pl.DataFrame | list[dict], terms: NoticeTerms) -> s
 def _render(template: str, title: str, rows, terms: NoticeTerms, *, full_id: bool) -> str:
     listed = rows.to_dicts() if isinstance(rows, pl.DataFrame) else list(rows)
     pages = [document_fields(r, terms, full_id=full_id) for r in listed]
-    return _environment().get_template(template).render(title=title, pages=pages)
+    return document_templates().get_template(template).render(title=title, pages=pages)
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -190,14 +181,3 @@ def html_to_pdf(html: str) -> bytes:
     except (ImportError, OSError) as exc:  # OSError: pango missing
         raise PdfUnavailable(f"WeasyPrint unavailable ({type(exc).__name__})") from None
     return weasyprint.HTML(string=html).write_pdf()
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("pensionlink", "reports/templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )

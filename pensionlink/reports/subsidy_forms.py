@@ -21,7 +21,7 @@ from decimal import Decimal
 import polars as pl
 
 from pensionlink.cases.subsidy import CHAIN, apply_details
-from pensionlink.reports.death_documents import _date, _environment, _yuan
+from pensionlink.reports.document_text import chinese_date, document_templates, yuan
 from pensionlink.reports.labels import CASE_STATE, CLOSE_REASON, SUBSIDY_ELIGIBILITY
 
 __all__ = [
@@ -128,20 +128,20 @@ def claim_fields(case: dict, death: dict | None, events: list[dict], as_of: dt.d
                 "done": event is not None,
                 "who": (event or {}).get("by") or "",
                 "role": ROLE.get((event or {}).get("role"), (event or {}).get("role") or ""),
-                "when": _date(_day(event["at"])) if event else "",
+                "when": chinese_date(_day(event["at"])) if event else "",
                 "note": _step_note(action, event),
             }
         )
     address = "".join(x for x in (r["township"], r["village"]) if x)
     return {
         "case_id": r["case_id"],
-        "as_of": _date(as_of),
+        "as_of": chinese_date(as_of),
         "name": r["name"],
         "citizen_id": r["citizen_id"],
         "pension_no": r["pension_no"] or "—",
         "address": address or "—",
         "village": r["village"] or "—",
-        "death_date": _date(r["death_date"]),
+        "death_date": chinese_date(r["death_date"]),
         "status_at_death": r["status_at_death"] or "—",
         "eligibility": r["eligibility"] or "—",
         "eligible": r["eligibility"] == SUBSIDY_ELIGIBILITY["eligible"],
@@ -149,13 +149,13 @@ def claim_fields(case: dict, death: dict | None, events: list[dict], as_of: dt.d
         "applicant": r["applicant"] or "",
         "relation": r["relation"] or "",
         "documents": r["documents"] or "",
-        "applied_on": _date(r["applied_on"]) if r["applied_on"] else "",
+        "applied_on": chinese_date(r["applied_on"]) if r["applied_on"] else "",
         "steps": steps,
-        "amount_due": "未知" if r["amount_due"] is None else _yuan(r["amount_due"]),
-        "offset": "" if r["offset"] is None else _yuan(r["offset"]),
-        "payout": "" if r["payout"] is None else _yuan(r["payout"]),
+        "amount_due": "未知" if r["amount_due"] is None else yuan(r["amount_due"]),
+        "offset": "" if r["offset"] is None else yuan(r["offset"]),
+        "payout": "" if r["payout"] is None else yuan(r["payout"]),
         "paid_to": r["paid_to"] or "",
-        "paid_on": _date(r["paid_on"]) if r["paid_on"] else "",
+        "paid_on": chinese_date(r["paid_on"]) if r["paid_on"] else "",
         "state": r["state"],
     }
 
@@ -229,7 +229,7 @@ def render_approval_forms(
     """The 发放审批表 of every subsidy claim in `cases`, one A4 page each."""
     pages = _claims(cases, deaths, events, as_of)
     return (
-        _environment()
+        document_templates()
         .get_template("subsidy_approval.html.j2")
         .render(title="丧葬补助金发放审批表", pages=pages, bureau=bureau)
     )
@@ -248,18 +248,18 @@ def render_claims_summary(
 
     def total(key: str) -> str:
         shown = [c[key].replace(",", "") for c in claims]
-        return _yuan(sum((Decimal(v) for v in shown if v[:1].isdigit()), ZERO))
+        return yuan(sum((Decimal(v) for v in shown if v[:1].isdigit()), ZERO))
 
     totals = {k: total(k) for k in ("amount_due", "offset", "payout")}
     return (
-        _environment()
+        document_templates()
         .get_template("subsidy_summary.html.j2")
         .render(
             title="丧葬补助金申领汇总表",
             township=township,
             claims=claims,
             totals=totals,
-            as_of=_date(as_of),
+            as_of=chinese_date(as_of),
             bureau=bureau,
         )
     )
