@@ -53,7 +53,7 @@ class CheckProcess:
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
+            [sys.executable, "-P", "-m", __name__],  # -P: nothing of the cwd shadows
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
