@@ -59,8 +59,8 @@ STAGES = {
     "analyst": "发布分析库 writing the analysts' copy",
     "report": "生成报表 writing reports",
 }
-#: Stages that run in a thread beside others: their seconds and their peak memory overlap
-#: the others'.
+#: Stages that run beside others (in a thread, or a process of their own): their seconds
+#: and their peak memory overlap the others'.
 _BESIDE = {
     "check": "beside link, findings and cases (a process of its own)",
     "analyst": "beside the reports",
@@ -221,9 +221,9 @@ def stage_peaks(
 
 
 def _between(marks: dict[str, float], stages: dict[str, float]) -> float:
-    """Seconds between one stage's end and the next stage's progress line (the cases, the
-    reviewers' decisions, the Data Docs moved into place); the stages run beside others
-    are not in that line."""
+    """Seconds between one stage's end and the next stage's progress line (the reviewers'
+    decisions, the Data Docs moved into place); the stages run beside others are not in
+    that line."""
     starts = sorted(((s, t) for s, t in marks.items() if s not in _BESIDE), key=lambda m: m[1])
     return sum(
         max(0.0, nxt - start - stages.get(stage, 0.0))
