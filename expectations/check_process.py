@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import pickle
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -143,6 +144,9 @@ def _serve() -> None:
     """The process: import GX, read one question from stdin, answer on stdout."""
     answers = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing printed may reach the answer
+    # Ctrl-C reaches the whole process group: the night decides, and ends this process
+    # (`close`), instead of its traceback landing on the operator's console.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from pensionlink.expectations.validate import NightValidator, validate_night
 
     validator = NightValidator()  # GX imported and its context made before the frames come

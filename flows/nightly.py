@@ -330,6 +330,7 @@ def _night(settings: Settings, beside, read, check, link, find, publish, analyst
         current[0] = "check"
         validation, seconds = checking.result()
         stages.insert(1, ("check", seconds))  # in the order the stages started
+        current[0] = "publish"  # the source quality and the run row: what it publishes
         tables["source_quality"] = source_quality(night.sources, linked, validation)
         run = run_frame(
             settings, night, started, stages, inputs_fingerprint(settings, night, decisions)

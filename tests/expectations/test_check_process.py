@@ -4,6 +4,9 @@ its log lines here, nothing private handed over, and the process gone afterwards
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import time
 from pathlib import Path
 
 import polars as pl
@@ -80,3 +83,12 @@ def test_a_process_that_died_is_one_error_here(night):
     process._process.kill()
     with pytest.raises(CheckProcessFailed, match="the check's process ended"):
         process.validate(night)
+
+
+def test_ctrl_c_is_the_nights_to_decide(night, tmp_path):
+    """Ctrl-C reaches the whole process group; the check's process leaves it to the night
+    (which ends it with `close`), so it neither dies mid-check nor prints a traceback."""
+    process = CheckProcess()
+    time.sleep(2)  # started: past its first lines, importing GX
+    os.kill(process._process.pid, signal.SIGINT)
+    assert process.validate(night, tmp_path / "docs").height == len(night)
