@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import polars as pl
+from pensionlink.expectations.validate import NightValidator, prepared_night, validate_night
 
 __all__ = ["CheckProcess", "CheckProcessFailed", "check_process_started"]
 
@@ -63,8 +64,6 @@ class CheckProcess:
         self, frames: Mapping[str, pl.DataFrame], docs_dir: Path | None = None
     ) -> pl.DataFrame:
         """`validate_night(frames, docs_dir)`, run in the process; then the process ends."""
-        from pensionlink.expectations.validate import prepared_night
-
         try:
             self._send((prepared_night(frames), docs_dir))  # not kept here while it runs
             outcome, value, records = self._receive()
@@ -147,8 +146,6 @@ def _serve() -> None:
     # Ctrl-C reaches the whole process group: the night decides, and ends this process
     # (`close`), instead of its traceback landing on the operator's console.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from pensionlink.expectations.validate import NightValidator, validate_night
-
     validator = NightValidator()  # GX imported and its context made before the frames come
     kept = _Kept()
     logger = logging.getLogger(_LOGGER)

@@ -294,12 +294,6 @@ def _raised(result: ExpectationValidationResult) -> bool:
 # --------------------------------------------------------------------------- GX
 
 
-def import_great_expectations() -> None:
-    """Import GX now (≈5 s), e.g. in a thread while Prefect's temporary API starts in its
-    own process, so the check does not wait for it."""
-    _great_expectations()
-
-
 @cache
 def _great_expectations() -> Any:
     """GX, imported on first use with the machine offline and its loggers quiet."""
