@@ -1,14 +1,15 @@
 """The one place that runs SQL: the DuckDB warehouse analysts query (分析库).
 
 Table definitions live one per file in `sql/` (with their Chinese comments); this module
-creates them, and publishes a night's frames in a single transaction: each finding table
-is replaced by the night's rows and the same rows are appended to `<table>_history`,
-so analysts see the latest night by default and trends with `run_id`.
+creates them, and publishes a night's frames all or nothing (a staged copy of the file,
+written on two connections at once by `night_writes`): each finding table is replaced by
+the night's rows and the same rows are appended to `<table>_history`, so analysts see the
+latest night by default and trends with `run_id`.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,6 +23,17 @@ from pensionlink.connectors import SourceRead, load_specs
 from pensionlink.connectors.canonical import REJECTED_SCHEMA, empty_frame
 from pensionlink.connectors.delivery_guard import DeliveryCounts, distinct_id_column
 from pensionlink.warehouse.database_key import database_key
+from pensionlink.warehouse.night_writes import (
+    HISTORY_TABLES,
+    Write,
+    cells,
+    keep_snapshot,
+    on_two_connections,
+    record_published_run,
+    replace_table,
+    snapshot_table,
+)
+from pensionlink.warehouse.night_writes import arrow_view as _arrow
 from pensionlink.warehouse.publication import staged_database
 from pensionlink.warehouse.queries import Query, set_run_stages
 from pensionlink.warehouse.stage_times import (
@@ -67,16 +79,6 @@ FINDING_TABLES = (
     "agency_disagreements",
     "cases",
     "case_events",
-)
-HISTORY_TABLES = (
-    "deaths_to_deregister",
-    "uninsured_eligible",
-    "duplicate_funeral_benefits",
-    "coverage_by_area",
-    "duplicate_enrollment",
-    "source_quality",
-    "agency_disagreements",
-    "cases",
 )
 
 
@@ -145,50 +147,34 @@ class Warehouse:
         accepted: Mapping[str, SourceRead] | None = None,
     ) -> str:
         """Replace the finding tables, append history and the run, and keep tonight's
-        accepted deliveries as the sources' snapshots — all or nothing. A night older
-        than the latest published one is a back-fill: only its history and its run are
-        written (status `backfilled`); the live tables and the snapshots stay the newer
-        night's. Returns the run's status."""
+        accepted deliveries as the sources' snapshots. A night older than the latest
+        published one is a back-fill: only its history and its run are written (status
+        `backfilled`); the live tables and the snapshots stay the newer night's. Returns
+        the run's status.
+
+        The tables are written on two connections at once (`night_writes.on_two_connections`: each
+        table with its history, each snapshot, on one of them), the run's row last. Each
+        connection is a transaction of its own, so call this inside `write_warehouse`:
+        its staged copy is what makes the night all or nothing."""
         (run_id,) = run["run_id"].to_list()
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            backfill = self._is_backfill(run)
-            if backfill:
-                run = run.with_columns(status=pl.lit(BACKFILLED))
-            for read in (accepted or {}).values() if not backfill else ():
-                self._keep_snapshot(read, run_id)
-            repeated = self._repeated_runs(run)
-            for table, frame in tables.items():
-                if table not in FINDING_TABLES:
-                    raise ValueError(f"unknown table {table}")
-                incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
-                if table == "agency_disagreements":
-                    incoming = self._with_first_seen(incoming, run_id, repeated)
-                self.con.register("incoming", _arrow(incoming))
-                if not backfill:
-                    self.con.execute(f"DELETE FROM {table}")
-                    self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-                if table in HISTORY_TABLES:
-                    if repeated:  # the same night with the same inputs: one entry, not two
-                        self.con.execute(
-                            f"DELETE FROM {table}_history WHERE list_contains(?, run_id)",
-                            [repeated],
-                        )
-                    self.con.execute(f"INSERT INTO {table}_history BY NAME SELECT * FROM incoming")
-                self.con.unregister("incoming")
-            if repeated:
-                self.con.execute(
-                    "UPDATE runs SET status = 'superseded' WHERE list_contains(?, run_id)",
-                    [repeated],
-                )
-            self.con.register("incoming_run", _arrow(run))
-            self.con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_run")
-            self.con.unregister("incoming_run")
-            self.con.execute("COMMIT")
-        except BaseException:  # a signal too; and never mask the error with the rollback's
-            with contextlib.suppress(duckdb.Error):
-                self.con.execute("ROLLBACK")
-            raise
+        unknown = sorted(set(tables) - set(FINDING_TABLES))
+        if unknown:
+            raise ValueError(f"unknown table {unknown[0]}")
+        backfill = self._is_backfill(run)
+        if backfill:
+            run = run.with_columns(status=pl.lit(BACKFILLED))
+        reads = list((accepted or {}).values()) if not backfill else []
+        repeated = self._repeated_runs(run)
+        writes = [Write(cells(r.frame), functools.partial(keep_snapshot, r)) for r in reads]
+        for table, frame in tables.items():
+            incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
+            if table == "agency_disagreements":
+                incoming = self._with_first_seen(incoming, run_id, repeated)
+            write = functools.partial(replace_table, table, incoming, repeated, backfill)
+            writes.append(Write(cells(incoming), write))
+        on_two_connections(self.con, writes)
+        last = functools.partial(record_published_run, run, reads, repeated)
+        on_two_connections(self.con, [Write(1, last)])
         self.con.execute("CHECKPOINT warehouse")
         log.info("%s run %s", run["status"][0], run_id)
         return run["status"][0]
@@ -285,23 +271,6 @@ class Warehouse:
             [run["as_of"][0], run["inputs"][0]],
         ).fetchall()
         return [r for (r,) in rows]
-
-    def _keep_snapshot(self, read: SourceRead, run_id: str) -> None:
-        table = snapshot_table(read.name)
-        self.con.register("incoming_snapshot", _arrow(read.frame))
-        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming_snapshot")
-        self.con.unregister("incoming_snapshot")
-        self.con.execute("DELETE FROM snapshots.deliveries WHERE source = ?", [read.name])
-        self.con.execute(
-            "INSERT INTO snapshots.deliveries VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
-            [read.name, read.path.as_posix(), read.checksum, read.encoding, read.rows_read, run_id],
-        )
-        self.con.execute("DELETE FROM snapshots.rejected_rows WHERE source = ?", [read.name])
-        self.con.register("incoming_rejected", _arrow(read.rejected))
-        self.con.execute(
-            "INSERT INTO snapshots.rejected_rows BY NAME SELECT * FROM incoming_rejected"
-        )
-        self.con.unregister("incoming_rejected")
 
     def decisions(self) -> pl.DataFrame:
         """Every reviewer decision, oldest first (later ones win)."""
@@ -498,20 +467,6 @@ _ACCEPTANCES_TRAIL = """
                    || ' (' || left(checksum, 12) || '…)，理由 ' || reason, run_id
             FROM delivery_acceptances WHERE ? IS NULL OR accepted_at >= ?
 """
-
-
-def snapshot_table(source: str) -> str:
-    """The snapshot table of a source; only the known source names are ever used."""
-    if source not in load_specs():
-        raise ValueError(f"unknown source {source}")
-    return f'snapshots."{source}"'
-
-
-def _arrow(frame: pl.DataFrame):
-    """The frame as Arrow for DuckDB without copying its strings: polars' string views
-    as they are (the oldest Arrow level would copy every string into a large_string
-    column first, ≈ 230 MB more at the peak of a million-person night's publish)."""
-    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
 def _literal(text: str | None) -> str:
