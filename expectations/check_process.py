@@ -11,10 +11,11 @@ own, not a fork — the flow's process has Prefect's threads — and not multipr
 spawn, which would run the caller's main script again). `validate(frames, docs_dir)`
 prepares the frames here (`validate.prepared_night`: only the columns the suites name, no
 ID, name or address — the process never sees one), sends them down its stdin (pickled:
-polars frames pickle as Arrow IPC), validates and writes the Data Docs there, replays its
-log lines here, and returns `validate_night`'s frame; an error comes back as it was raised
-(a `PrivacyError` stays one). One night, one check: the process ends after it, and with
-`close()` or the `with` block in any case.
+polars frames pickle as Arrow IPC), validates there, replays its log lines here, and
+returns `validate_night`'s frame; the process then writes the Data Docs while the night
+goes on (≈ 1.2 s at 150,000 people), and `docs_written()` waits for them. An error comes
+back as it was raised (a `PrivacyError` stays one). One night, one check: the process
+ends after it, and with `close()` or the `with` block in any case.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import polars as pl
 from pensionlink.expectations.validate import NightValidator, prepared_night, validate_night
 
-__all__ = ["CheckProcess", "CheckProcessFailed", "check_process_started"]
+__all__ = ["CheckHere", "CheckProcess", "CheckProcessFailed", "check_process_started"]
 
 _LOGGER = "pensionlink"
 
@@ -59,21 +60,46 @@ class CheckProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
+        self._docs_pending = False
 
     def validate(
         self, frames: Mapping[str, pl.DataFrame], docs_dir: Path | None = None
     ) -> pl.DataFrame:
-        """`validate_night(frames, docs_dir)`, run in the process; then the process ends."""
+        """`validate_night(frames)`, run in the process, which then writes the Data Docs
+        into `docs_dir` (if given) while the night goes on: `docs_written` waits for them.
+        Without `docs_dir` the process ends here."""
         try:
             self._send((prepared_night(frames), docs_dir))  # not kept here while it runs
-            outcome, value, records = self._receive()
-        finally:
+            outcome, value = self._answer()
+        except BaseException:
             self.close()
-        for record in records:
-            logging.getLogger(record.name).handle(record)
+            raise
+        if outcome == "error" or docs_dir is None:
+            self.close()
+        else:
+            self._docs_pending = True
         if outcome == "error":
             raise value
         return value
+
+    def docs_written(self) -> None:
+        """Wait for the Data Docs the process is writing (see `validate`); raises what
+        writing them raised (a `PrivacyError`, an `OSError`). Then the process ends."""
+        if not self._docs_pending:
+            return
+        self._docs_pending = False
+        try:
+            outcome, value = self._answer()
+        finally:
+            self.close()
+        if outcome == "error":
+            raise value
+
+    def _answer(self) -> tuple[str, Any]:
+        outcome, value, records = self._receive()
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        return outcome, value
 
     def _send(self, question: Any) -> None:
         try:
@@ -109,6 +135,28 @@ class CheckProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class CheckHere:
+    """The same two steps in this process, GX in the caller's thread (the plain
+    `flows.nightly.run_night` the tests call)."""
+
+    def __init__(self) -> None:
+        self._validator: NightValidator | None = None
+        self._docs_dir: Path | None = None
+
+    def validate(
+        self, frames: Mapping[str, pl.DataFrame], docs_dir: Path | None = None
+    ) -> pl.DataFrame:
+        """`validate_night(frames)`; the Data Docs into `docs_dir` when `docs_written`."""
+        self._validator, self._docs_dir = NightValidator(), docs_dir
+        return self._validator.validate(frames)
+
+    def docs_written(self) -> None:
+        """Write the Data Docs of the night validated (if a folder was given)."""
+        validator, self._validator = self._validator, None
+        if validator is not None and self._docs_dir is not None:
+            validator.build_docs(self._docs_dir)
 
 
 _STARTED: ContextVar[CheckProcess | None] = ContextVar("pensionlink_check", default=None)
@@ -157,18 +205,28 @@ def _serve() -> None:
     except EOFError:  # closed without a question: the night ended before its check
         return
     try:
-        answer = (
-            "ok",
-            validate_night(prepared, docs_dir, validator=validator, prepared=True),
-            kept.records,
-        )
+        answer = ("ok", validate_night(prepared, validator=validator, prepared=True))
     except Exception as exc:  # the caller raises it
-        answer = ("error", exc, kept.records)
+        answer = ("error", exc)
+    _reply(answers, answer, kept)
+    if docs_dir is None or answer[0] == "error":
+        return
+    try:  # while the night goes on: `CheckProcess.docs_written`
+        answer = ("ok", validator.build_docs(docs_dir))
+    except Exception as exc:
+        answer = ("error", exc)
+    _reply(answers, answer, kept)
+
+
+def _reply(answers: BinaryIO, answer: tuple[str, Any], kept: _Kept) -> None:
+    """Send an answer with the log lines since the last one."""
+    outcome, value = answer
+    records, kept.records = kept.records, []
     try:
-        reply = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        reply = pickle.dumps((outcome, value, records), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # an exception that does not pickle: its type, then
-        error = RuntimeError(f"{type(answer[1]).__name__} in the check ({type(exc).__name__})")
-        reply = pickle.dumps(("error", error, kept.records))
+        error = RuntimeError(f"{type(value).__name__} in the check ({type(exc).__name__})")
+        reply = pickle.dumps(("error", error, records))
     answers.write(reply)
     answers.flush()
 

@@ -52,7 +52,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,7 @@ __all__ = [
     "PRIVATE_COLUMNS",
     "RESULT_FORMAT",
     "SUITES_DIR",
+    "DocsIncomplete",
     "NightValidator",
     "PrivacyError",
     "find_id_like",
@@ -119,6 +121,47 @@ _NS_CEILING = dt.date(2200, 1, 1)
 
 class PrivacyError(RuntimeError):
     """Generated Data Docs contain something that looks like a citizen ID."""
+
+
+class DocsIncomplete(RuntimeError):
+    """GX could not render or write some Data Docs pages (it logs that and goes on)."""
+
+
+class _GxErrors(logging.Handler):
+    """Counts the errors GX logs while it builds the docs, and keeps them off the console:
+    GX writes a whole traceback into the message, which may quote a value."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _counting_gx_errors() -> Iterator[_GxErrors]:
+    """GX's errors counted by a handler of its own (see `_GxErrors`), its loggers enabled
+    for the while (a logging configuration loaded after GX, Prefect's, disables them)."""
+    root = logging.getLogger("great_expectations")
+    loggers = [root] + [
+        logger
+        for name, logger in list(logging.root.manager.loggerDict.items())
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger)
+    ]
+    disabled, propagate = [logger.disabled for logger in loggers], root.propagate
+    errors = _GxErrors()
+    root.addHandler(errors)
+    root.propagate = False
+    for logger in loggers:
+        logger.disabled = False
+    try:
+        yield errors
+    finally:
+        root.removeHandler(errors)
+        root.propagate = propagate
+        for logger, was in zip(loggers, disabled, strict=True):
+            logger.disabled = was
 
 
 # --------------------------------------------------------------------------- suites
@@ -401,7 +444,8 @@ class NightValidator:
         """Write the Data Docs of the suites and every result so far into ``docs_dir``.
 
         The pages load nothing from the internet (`localise_site`). Returns the site's
-        ``index.html``; raises `PrivacyError` (after deleting the
+        ``index.html``; raises `DocsIncomplete` if GX could not write some page, and
+        `PrivacyError` (after deleting the
         offending pages) if any page holds something that looks like a citizen ID.
         """
         docs_dir = Path(docs_dir).resolve()
@@ -419,7 +463,10 @@ class NightValidator:
             self.context.update_data_docs_site(_DOCS_SITE, config)
         else:
             self.context.add_data_docs_site(_DOCS_SITE, config)
-        self.context.build_data_docs(site_names=[_DOCS_SITE])
+        with _counting_gx_errors() as errors:
+            self.context.build_data_docs(site_names=[_DOCS_SITE])
+        if errors.count:
+            raise DocsIncomplete(f"GX could not write {errors.count} Data Docs page(s)")
         localise_site(docs_dir)  # the pages load their scripts and styles from the site
         leaking = find_id_like(docs_dir)
         if leaking:

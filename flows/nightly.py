@@ -9,6 +9,7 @@ The check runs beside linkage and findings (in the flow, GX in a process of its 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import functools
@@ -21,8 +22,7 @@ import duckdb
 import polars as pl
 from pensionlink.connectors import NightExtract, SourceRejected, read_night, source_names
 from pensionlink.connectors.delivery_guard import DeliveryGuard
-from pensionlink.expectations import validate_night
-from pensionlink.expectations.check_process import CheckProcess
+from pensionlink.expectations.check_process import CheckHere, CheckProcess
 from pensionlink.findings import night_findings, source_quality
 from pensionlink.findings.withheld import REVIEW_QUEUE, WITHHELD
 from pensionlink.flows.cluster import partitioned_stages
@@ -161,10 +161,12 @@ def read_with_snapshots(
 
 def run_night(settings: Settings) -> dict:
     """One night as plain function calls; the flow below runs the same steps as tasks."""
+    checker = CheckHere()
     return _pipeline(
         settings,
         read_with_snapshots,
-        validate_night,
+        checker.validate,
+        checker.docs_written,
         link_night,
         night_findings,
         publish_night,
@@ -217,9 +219,25 @@ def data_docs_dir(db: Path) -> Path:
     return Path(db).parent / "data-docs"
 
 
-def _publish_data_docs(staged: Path, db: Path, status: str, run: str) -> None:
+def _docs_written(docs) -> bool:
+    """Wait for the check's Data Docs (`docs()`: written beside the linkage, after the
+    check answered); whether they were. Docs that could not be written (a page that held
+    an ID-like string, deleted; a full disk) do not stop the night they describe."""
+    try:
+        docs()
+    except Exception as exc:
+        log.error("数据校验报告未生成 Data Docs not written: %s", error_text(exc, "check"))
+        return False
+    return True
+
+
+def _publish_data_docs(staged: Path, db: Path, status: str, run: str, written: bool) -> None:
     """The published night's Data Docs replace the live ones; a back-filled night's (its
-    live tables stay the newer night's) go to `backfilled/<run_id>/`."""
+    live tables stay the newer night's) go to `backfilled/<run_id>/`; docs that were not
+    written whole (`written`) to `failed/<run_id>/`, and the live ones stay."""
+    if not written:
+        _set_aside_data_docs(staged, db, run)
+        return
     try:
         if status == BACKFILLED:
             set_aside_folder(staged, data_docs_dir(db) / BACKFILLED / run)
@@ -239,9 +257,12 @@ def _set_aside_data_docs(staged: Path, db: Path, run: str) -> None:
         log.info("失败运行的校验报告 failed run's Data Docs: %s", moved)
 
 
-def _pipeline(settings: Settings, read, check, link, find, publish, analyst, report) -> dict:
+def _pipeline(settings: Settings, read, check, docs, link, find, publish, analyst, report) -> dict:
+    """The night's steps in order; `check` answers with the expectations' results and
+    `docs()` waits for its Data Docs (written while the night goes on)."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="beside") as pool:
-        return _night(settings, _Beside(pool), read, check, link, find, publish, analyst, report)
+        steps = (read, check, docs, link, find, publish, analyst, report)
+        return _night(settings, _Beside(pool), *steps)
 
 
 class _Beside:
@@ -265,7 +286,7 @@ def _timed_call(fn, *args) -> tuple:
     return result, time.perf_counter() - t0
 
 
-def _night(settings: Settings, beside, read, check, link, find, publish, analyst, report):
+def _night(settings: Settings, beside, read, check, docs, link, find, publish, analyst, report):
     started = dt.datetime.now()
     stages: list[tuple[str, float]] = []
     current = ["read"]
@@ -330,6 +351,8 @@ def _night(settings: Settings, beside, read, check, link, find, publish, analyst
         current[0] = "check"
         validation, seconds = checking.result()
         stages.insert(1, ("check", seconds))  # in the order the stages started
+        # before publishing, which then has the disk and both cores to itself
+        docs_whole = _docs_written(docs)
         current[0] = "publish"  # the source quality and the run row: what it publishes
         tables["source_quality"] = source_quality(night.sources, linked, validation)
         run = run_frame(
@@ -341,6 +364,8 @@ def _night(settings: Settings, beside, read, check, link, find, publish, analyst
     except BaseException as exc:  # a signal too (`failures.Stopped`): recorded, then re-raised
         if checking is not None:
             wait([checking])  # its Data Docs are written before they are set aside
+            with contextlib.suppress(Exception):
+                docs()
         note_stage(exc, current[0])
         record_failed_run(settings, started, stages, exc)
         _set_aside_data_docs(staged_docs, settings.db, run_id(settings, started))
@@ -348,7 +373,7 @@ def _night(settings: Settings, beside, read, check, link, find, publish, analyst
     current[0] = "docs"
     try:
         return _after_publish(
-            settings, run, status, tables, stages, staged_docs, beside, analyst, report
+            settings, run, status, tables, stages, staged_docs, docs_whole, beside, analyst, report
         )
     except BaseException as exc:  # stopped after publishing: the night stands
         note_stage(exc, current[0], published=True)
@@ -356,9 +381,9 @@ def _night(settings: Settings, beside, read, check, link, find, publish, analyst
 
 
 def _after_publish(
-    settings, run, status, tables, stages, staged_docs, beside, analyst, report
+    settings, run, status, tables, stages, staged_docs, docs_whole, beside, analyst, report
 ) -> dict:
-    _publish_data_docs(staged_docs, settings.db, status, run["run_id"][0])
+    _publish_data_docs(staged_docs, settings.db, status, run["run_id"][0], docs_whole)
     summary = summarise(run, tables)
     summary["status"] = status  # `backfilled` for a night older than the latest published
     # The night is published: an analyst copy or a report that fails must not undo that.
@@ -420,6 +445,7 @@ def nightly(
             settings,
             read_task,
             functools.partial(check_task, checker=checker),
+            checker.docs_written,
             link,
             find,
             publish_task,

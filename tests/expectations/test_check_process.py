@@ -40,6 +40,7 @@ def test_the_process_gives_the_same_results_docs_and_log_lines(night, tmp_path, 
     with caplog.at_level(logging.INFO, logger="pensionlink.expectations"):
         process = CheckProcess()
         there = process.validate(night, tmp_path / "docs")
+        process.docs_written()
     assert there.equals(here)
     assert not there.filter(pl.col("source") == "hukou")["success"][0]  # a real failure
     assert (tmp_path / "docs" / "index.html").is_file()
@@ -62,9 +63,31 @@ def test_an_error_there_is_raised_here(night, tmp_path):
     docs = tmp_path / "docs"
     docs.write_text("a file where the docs folder should be")
     process = CheckProcess()
+    assert process.validate(night, docs).height == len(night)  # answered before the docs
     with pytest.raises(OSError):
-        process.validate(night, docs)
+        process.docs_written()
     assert process._process.poll() == 0  # it answered with the error, then ended
+
+
+def test_it_answers_before_it_writes_the_docs(night, tmp_path, monkeypatch):
+    """The results come back while the Data Docs are still being written: the night
+    goes on with them, and waits for the docs only when it publishes them."""
+    slow = tmp_path / "slow"
+    (slow / "pensionlink" / "expectations").mkdir(parents=True)
+    # A site hook: the process's build_docs sleeps 3 s first (Python imports it at start).
+    (slow / "sitecustomize.py").write_text(
+        "import time, pensionlink.expectations.validate as v\n"
+        "_build = v.NightValidator.build_docs\n"
+        "def _slow(self, d):\n    time.sleep(3)\n    return _build(self, d)\n"
+        "v.NightValidator.build_docs = _slow\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(slow))
+    process = CheckProcess()
+    process.validate(night, tmp_path / "docs")
+    assert not (tmp_path / "docs" / "index.html").exists()
+    process.docs_written()
+    assert (tmp_path / "docs" / "index.html").is_file()
+    assert process._process.poll() == 0
 
 
 def test_the_night_takes_the_process_its_caller_started():

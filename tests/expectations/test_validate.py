@@ -16,6 +16,7 @@ from pensionlink.connectors import load_specs, read_night, source_names
 from pensionlink.connectors.derived import DERIVED
 from pensionlink.connectors.identity import IDENTITY_COLUMNS
 from pensionlink.expectations import (
+    DocsIncomplete,
     NightValidator,
     find_id_like,
     load_suite,
@@ -186,6 +187,34 @@ def test_data_docs_hold_no_id(
     planted = docs / "planted.html"
     planted.write_text(f"<td>{PLANTED_ID}</td>", encoding="utf-8")
     assert find_id_like(docs) == [planted]
+
+
+def test_pages_gx_could_not_write_are_an_error_not_a_traceback(
+    validator: NightValidator,
+    frames: dict[str, pl.DataFrame],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """GX catches a page it cannot write, logs the whole traceback and goes on: the docs
+    are incomplete, which is raised, and nothing reaches the console."""
+    from great_expectations.data_context.store.tuple_store_backend import (
+        TupleFilesystemStoreBackend,
+    )
+
+    real = TupleFilesystemStoreBackend._set
+
+    def full_disk(self, key, value, **kwargs):
+        if "hukou" in str(key):  # the pages of one suite
+            raise OSError(28, "No space left on device")
+        return real(self, key, value, **kwargs)
+
+    validate_night(frames, validator=validator)
+    monkeypatch.setattr(TupleFilesystemStoreBackend, "_set", full_disk)
+    with pytest.raises(DocsIncomplete, match=r"could not write \d+ Data Docs page"):
+        validator.build_docs(tmp_path / "docs")
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "No space" not in err, err[-2000:]
 
 
 def test_data_docs_reference_nothing_outside_the_machine(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from pensionlink.connectors import SourceRejected
+from pensionlink.expectations import PrivacyError
+from pensionlink.expectations.validate import NightValidator
 from pensionlink.flows.nightly import run_night
 
 from pensionlink.settings import Settings, load_policy
@@ -152,3 +154,35 @@ def test_stage_times_not_recorded_leave_the_night_published(
     with connect_database(db) as con:
         assert con.execute("SELECT status FROM runs").fetchall() == [("published",)]
     assert [s["stage"] for s in stages(db)] == STAGES[:5]  # as written before publishing
+
+
+def test_data_docs_that_cannot_be_written_leave_the_night_published(
+    published: Path, sample_night: Path, tmp_path, monkeypatch
+):
+    """The check answers before it writes its Data Docs; docs that fail afterwards (here
+    a page that held an ID-like string, deleted) are set aside, the live ones stay, and
+    the night they describe is published all the same."""
+    db = tmp_path / "pensionlink.duckdb"
+    shutil.copy(published, db)
+    shutil.copytree(published.parent / "data-docs", tmp_path / "data-docs")
+    live = sorted(p.relative_to(tmp_path) for p in (tmp_path / "data-docs").rglob("*"))
+
+    def leaking(self, docs_dir):
+        docs_dir.mkdir(parents=True)
+        raise PrivacyError("1 Data Docs pages held an ID-like string")
+
+    monkeypatch.setattr(NightValidator, "build_docs", leaking)
+    later = Settings(
+        extracts=sample_night, db=db, as_of=AS_OF + dt.timedelta(days=1), policy=load_policy(AS_OF)
+    )
+    summary = run_night(later)
+    assert summary["status"] == "published"
+    with connect_database(db) as con:
+        assert con.execute("SELECT status FROM runs ORDER BY started_at").fetchall() == [
+            ("published",),
+            ("published",),
+        ]
+    after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "data-docs").rglob("*"))
+    failed = Path("data-docs") / "failed"
+    assert [p for p in after if failed not in p.parents and p != failed] == live
+    assert (tmp_path / "data-docs" / "failed" / summary["run_id"]).is_dir()

@@ -206,6 +206,7 @@ def test_reports_not_written_logs_the_error_type_not_its_message(monkeypatch, tm
             {},
             [("publish", 1.0)],
             tmp_path / "none",
+            True,  # the Data Docs were written
             nightly._Beside(pool),
             lambda db: db,
             report,
