@@ -6,12 +6,14 @@ from pathlib import Path
 
 import duckdb
 
+from pensionlink.warehouse import store
 from pensionlink.warehouse.store import (
     HISTORY_TABLES,
     is_encrypted,
     open_warehouse,
     write_warehouse,
 )
+from pensionlink.warehouse.tables import table_definitions
 
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str | None]:
@@ -57,3 +59,34 @@ def test_columns_added_later_reach_old_tables_and_their_history(tmp_path: Path):
         kept = warehouse._frame("SELECT run_id, repay_months FROM uninsured_eligible_history")
     assert kept.rows() == [("r1", None)]  # earlier nights kept, the new column empty
     assert is_encrypted(db)
+
+
+def test_a_database_already_at_these_definitions_is_not_checked_again(tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    with write_warehouse(db):
+        pass
+
+    def unread(*_args):
+        raise AssertionError("the table definitions were run again")
+
+    monkeypatch.setattr(store, "table_definitions", unread)  # the fingerprint stays cached
+    with write_warehouse(db) as warehouse:
+        assert warehouse._frame("SELECT count(*) AS n FROM runs")["n"][0] == 0
+
+
+def test_changed_definitions_are_brought_in_on_the_next_write(tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    with write_warehouse(db):
+        pass
+    added = (
+        "ALTER TABLE runs ADD COLUMN IF NOT EXISTS checked_by VARCHAR;\n"
+        "COMMENT ON COLUMN runs.checked_by IS '复核人';\n"
+    )
+    definitions = [(t, ddl + added if t == "runs" else ddl) for t, ddl in table_definitions()]
+    monkeypatch.setattr(store, "table_definitions", lambda: definitions)
+    store._schema_fingerprint.cache_clear()
+    try:
+        with write_warehouse(db) as warehouse:
+            assert "checked_by" in columns(warehouse.con, "runs")
+    finally:
+        store._schema_fingerprint.cache_clear()
