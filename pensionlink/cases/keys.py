@@ -32,13 +32,18 @@ class PersonKeys:
 
     def __call__(self, citizen_ids: pl.Series) -> pl.Series:
         asked = pl.DataFrame({"citizen_id": citizen_ids.cast(pl.String)})
-        new = asked.drop_nulls().unique().join(self._known, on="citizen_id", how="anti")
-        if new.height:
-            keyed = new.with_columns(person_key=pl.Series(_keys(new["citizen_id"], self._key)))
+        found = self._look_up(asked)
+        unknown = pl.col("person_key").is_null() & pl.col("citizen_id").is_not_null()
+        new = found.filter(unknown)["citizen_id"].unique()
+        if new.len():  # looked up again only then: later calls are one join (1M IDs: 0.85 → 0.4 s)
+            keyed = pl.DataFrame({"citizen_id": new, "person_key": _keys(new, self._key)})
             self._known = pl.concat([self._known, keyed])
-        # joins, not `replace_strict` or `is_in`: those hash the million known IDs each call
-        found = asked.join(self._known, on="citizen_id", how="left", maintain_order="left")
+            found = self._look_up(asked)
         return found["person_key"]
+
+    def _look_up(self, asked: pl.DataFrame) -> pl.DataFrame:
+        # a join, not `replace_strict` or `is_in`: those hash the million known IDs each call
+        return asked.join(self._known, on="citizen_id", how="left", maintain_order="left")
 
 
 def person_keys(citizen_ids: pl.Series, key: bytes | PersonKeys) -> pl.Series:
