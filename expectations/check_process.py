@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
 import signal
 import subprocess
@@ -227,8 +228,12 @@ def _reply(answers: BinaryIO, answer: tuple[str, Any], kept: _Kept) -> None:
     except Exception as exc:  # an exception that does not pickle: its type, then
         error = RuntimeError(f"{type(value).__name__} in the check ({type(exc).__name__})")
         reply = pickle.dumps(("error", error, records))
-    answers.write(reply)
-    answers.flush()
+    try:
+        answers.write(reply)
+        answers.flush()
+    except BrokenPipeError:  # the night stopped waiting (it ended, or was stopped)
+        # nothing to say, and nothing left for the exit's flush to complain about
+        os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())
 
 
 if __name__ == "__main__":

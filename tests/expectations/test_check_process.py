@@ -115,3 +115,14 @@ def test_ctrl_c_is_the_nights_to_decide(night, tmp_path):
     time.sleep(2)  # started: past its first lines, importing GX
     os.kill(process._process.pid, signal.SIGINT)
     assert process.validate(night, tmp_path / "docs").height == len(night)
+
+
+def test_a_night_that_stops_waiting_for_the_docs_hears_nothing_more(night, tmp_path, capfd):
+    """Closed before its Data Docs were asked for (the night ended or was stopped), the
+    process finishes them and ends quietly: no broken pipe on the operator's console."""
+    process = CheckProcess()
+    process.validate(night, tmp_path / "docs")
+    process.close()  # without `docs_written`
+    assert process._process.returncode == 0
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err[-2000:]
