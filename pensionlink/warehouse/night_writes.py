@@ -94,11 +94,13 @@ def on_two_connections(con: duckdb.DuckDBPyConnection, writes: Sequence[Write]) 
             beside = pool.submit(writer, second)
             try:
                 writer(con)
-            except BaseException:
+                beside.result()
+            except BaseException:  # a signal while waiting too: stop the other at once
+                with lock:
+                    pending.clear()
                 second.interrupt()
                 wait([beside])
                 raise
-            beside.result()
     finally:
         second.close()
 

@@ -67,17 +67,15 @@ def crash_at(point, marker=None):
                 stop()
             return is_encrypted(path)
         store.is_encrypted = stop_on_staging
-    elif point == "mid_publish":  # the first finding table written, in the transaction
-        publish = store.Warehouse.publish
-        class FirstTableThenStop(dict):
-            def items(self):
-                for i, pair in enumerate(dict.items(self)):
-                    if i == 1:
-                        stop()
-                    yield pair
-        def publish_then_stop(self, run, tables, *args, **kwargs):
-            return publish(self, run, FirstTableThenStop(tables), *args, **kwargs)
-        store.Warehouse.publish = publish_then_stop
+    elif point == "mid_publish":  # tables written on both connections, in their transactions
+        import threading
+        replace_table, written = store.replace_table, []
+        def write_then_stop(*args):
+            if written and threading.current_thread() is threading.main_thread():
+                stop()  # in the main connection, once a table is written
+            replace_table(*args)
+            written.append(args[0])
+        store.replace_table = write_then_stop
     elif point in ("written", "replaced"):
         fsync = publication._fsync
         def fsync_then_stop(path):
