@@ -4,7 +4,7 @@ Publishing a night writes each finding table and its history, and each changed s
 snapshot. One DuckDB connection writes them one after another on one core (`SET threads
 = 1`: a single writer fills whole row groups, the file stays small); two connections to
 the same database write two tables at once, one core each (measured at 150,000 people, a
-first night: publish 3.5 → see README). Every table is written by exactly one connection
+first night: the writes 3.0 → 2.3 s). Every table is written by exactly one connection
 and each connection's writes are one transaction, so the two never conflict; the staged
 copy they write (`store.write_warehouse`) is what makes the whole night all or nothing.
 """
@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from pensionlink.connectors import SourceRead, load_specs
+from pensionlink.warehouse.tables import HISTORY_TABLES
 
 __all__ = [
     "Write",
@@ -33,18 +34,6 @@ __all__ = [
     "replace_table",
     "snapshot_table",
 ]
-
-# Tables that keep every night's rows in `<table>_history` as well.
-HISTORY_TABLES = (
-    "deaths_to_deregister",
-    "uninsured_eligible",
-    "duplicate_funeral_benefits",
-    "coverage_by_area",
-    "duplicate_enrollment",
-    "source_quality",
-    "agency_disagreements",
-    "cases",
-)
 
 
 @dataclass(frozen=True)
@@ -157,8 +146,8 @@ def record_published_run(
     repeated: Sequence[str],
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    """The night's last writes: each kept snapshot's delivery and rejected rows, the runs
-    it replaces marked `superseded`, and its own row in `runs`."""
+    """The run's own writes: each kept snapshot's delivery and rejected rows, the runs it
+    replaces marked `superseded`, and its row in `runs` (tables no other write touches)."""
     (run_id,) = run["run_id"].to_list()
     for read in reads:
         con.execute("DELETE FROM snapshots.deliveries WHERE source = ?", [read.name])

@@ -26,7 +26,6 @@ from pensionlink.connectors.canonical import REJECTED_SCHEMA, empty_frame
 from pensionlink.connectors.delivery_guard import DeliveryCounts, distinct_id_column
 from pensionlink.warehouse.database_key import database_key
 from pensionlink.warehouse.night_writes import (
-    HISTORY_TABLES,
     Write,
     cells,
     keep_snapshot,
@@ -44,7 +43,7 @@ from pensionlink.warehouse.stage_times import (
     keep_stage_times,
     pending_stage_times,
 )
-from pensionlink.warehouse.tables import table_definitions
+from pensionlink.warehouse.tables import FINDING_TABLES, HISTORY_TABLES, table_definitions
 
 __all__ = [
     "FINDING_TABLES",
@@ -67,21 +66,6 @@ log = logging.getLogger(__name__)
 
 # `runs.status` of a night older than the latest published one: history only (see publish).
 BACKFILLED = "backfilled"
-# Tables replaced each night; those in HISTORY_TABLES also keep every night's rows.
-FINDING_TABLES = (
-    "deaths_to_deregister",
-    "uninsured_eligible",
-    "duplicate_funeral_benefits",
-    "coverage_by_area",
-    "duplicate_enrollment",
-    "person_links",
-    "rejected_rows",
-    "source_quality",
-    "review_queue",
-    "agency_disagreements",
-    "cases",
-    "case_events",
-)
 
 
 _FINGERPRINT_NOTE = "表结构指纹：上次按哪一版表定义建表（相同则不再逐表检查）"
@@ -188,10 +172,10 @@ class Warehouse:
         `backfilled`); the live tables and the snapshots stay the newer night's. Returns
         the run's status.
 
-        The tables are written on two connections at once (`night_writes.on_two_connections`: each
-        table with its history, each snapshot, on one of them), the run's row last. Each
-        connection is a transaction of its own, so call this inside `write_warehouse`:
-        its staged copy is what makes the night all or nothing."""
+        The writes go on two connections at once (`night_writes.on_two_connections`:
+        each table with its history, each snapshot, and the run's own rows, on one of
+        them). Each connection is a transaction of its own, so call this inside
+        `write_warehouse`: its staged copy is what makes the night all or nothing."""
         (run_id,) = run["run_id"].to_list()
         unknown = sorted(set(tables) - set(FINDING_TABLES))
         if unknown:
@@ -208,9 +192,8 @@ class Warehouse:
                 incoming = self._with_first_seen(incoming, run_id, repeated)
             write = functools.partial(replace_table, table, incoming, repeated, backfill)
             writes.append(Write(cells(incoming), write))
-        on_two_connections(self.con, writes)
-        last = functools.partial(record_published_run, run, reads, repeated)
-        on_two_connections(self.con, [Write(1, last)])
+        own = functools.partial(record_published_run, run, reads, repeated)
+        on_two_connections(self.con, [*writes, Write(cells(run), own)])
         self.con.execute("CHECKPOINT warehouse")
         log.info("%s run %s", run["status"][0], run_id)
         return run["status"][0]

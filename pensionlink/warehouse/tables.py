@@ -15,7 +15,34 @@ from importlib import resources
 import duckdb
 import polars as pl
 
-__all__ = ["table_definitions", "table_schema"]
+__all__ = ["FINDING_TABLES", "HISTORY_TABLES", "table_definitions", "table_schema"]
+
+# Tables replaced each night; those in HISTORY_TABLES also keep every night's rows in
+# `<table>_history`.
+FINDING_TABLES = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+    "duplicate_enrollment",
+    "person_links",
+    "rejected_rows",
+    "source_quality",
+    "review_queue",
+    "agency_disagreements",
+    "cases",
+    "case_events",
+)
+HISTORY_TABLES = (
+    "deaths_to_deregister",
+    "uninsured_eligible",
+    "duplicate_funeral_benefits",
+    "coverage_by_area",
+    "duplicate_enrollment",
+    "source_quality",
+    "agency_disagreements",
+    "cases",
+)
 
 
 def table_definitions() -> list[tuple[str, str]]:
