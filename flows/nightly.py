@@ -355,12 +355,15 @@ def _night(settings: Settings, beside, read, check, docs, link, find, publish, a
         docs_whole = _docs_written(docs)
         current[0] = "publish"  # the source quality and the run row: what it publishes
         tables["source_quality"] = source_quality(night.sources, linked, validation)
+        del linked  # what only linkage, findings and cases read is freed before publishing
         run = run_frame(
             settings, night, started, stages, inputs_fingerprint(settings, night, decisions)
         )
-        status = timed(
-            "publish", "发布 publishing", publish, settings.db, run, tables, night.accepted
-        )
+        summary = summarise(run, tables)
+        accepted = night.accepted  # the deliveries kept as snapshots tonight
+        del night  # and the frames of the sources a snapshot stood in for
+        status = timed("publish", "发布 publishing", publish, settings.db, run, tables, accepted)
+        del tables, accepted  # published: the reports read the database
     except BaseException as exc:  # a signal too (`failures.Stopped`): recorded, then re-raised
         if checking is not None:
             wait([checking])  # its Data Docs are written before they are set aside
@@ -373,7 +376,7 @@ def _night(settings: Settings, beside, read, check, docs, link, find, publish, a
     current[0] = "docs"
     try:
         return _after_publish(
-            settings, run, status, tables, stages, staged_docs, docs_whole, beside, analyst, report
+            settings, run, status, summary, stages, staged_docs, docs_whole, beside, analyst, report
         )
     except BaseException as exc:  # stopped after publishing: the night stands
         note_stage(exc, current[0], published=True)
@@ -381,10 +384,9 @@ def _night(settings: Settings, beside, read, check, docs, link, find, publish, a
 
 
 def _after_publish(
-    settings, run, status, tables, stages, staged_docs, docs_whole, beside, analyst, report
+    settings, run, status, summary, stages, staged_docs, docs_whole, beside, analyst, report
 ) -> dict:
     _publish_data_docs(staged_docs, settings.db, status, run["run_id"][0], docs_whole)
-    summary = summarise(run, tables)
     summary["status"] = status  # `backfilled` for a night older than the latest published
     # The night is published: an analyst copy or a report that fails must not undo that.
     # The two only read the published database; they run side by side.

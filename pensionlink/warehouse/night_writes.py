@@ -5,7 +5,9 @@ snapshot. One DuckDB connection writes them one after another on one core (`SET 
 = 1`: a single writer fills whole row groups, the file stays small); two connections to
 the same database write two tables at once, one core each (measured at 150,000 people, a
 first night: the writes 3.0 → 2.3 s). Every table is written by exactly one connection
-and each connection's writes are one transaction, so the two never conflict; the staged
+and each write is a transaction of its own, so the two never conflict, and DuckDB frees
+a table's pending rows once it is committed (measured on a million-person first night:
+the publish's peak 3.28 → 3.10 GB against one transaction per connection); the staged
 copy they write (`store.write_warehouse`) is what makes the whole night all or nothing.
 """
 
@@ -51,9 +53,10 @@ def cells(frame: pl.DataFrame) -> int:
 
 def on_two_connections(con: duckdb.DuckDBPyConnection, writes: Sequence[Write]) -> None:
     """Run `writes` on `con` and on a second connection to its database, the largest
-    first, each connection taking the next write when it is free; each connection's
-    writes are one transaction. If one fails, the other stops (its statement
-    interrupted) and rolls back, and the error is raised once both have ended."""
+    first, each connection taking the next write when it is free; each write is one
+    transaction. If one fails, it is rolled back, the other stops (its statement
+    interrupted, rolled back), and the error is raised once both have ended; the
+    writes committed before are thrown away with the staged copy."""
     pending = deque(sorted(writes, key=lambda w: w.cells, reverse=True))
     lock = threading.Lock()
 
@@ -62,11 +65,11 @@ def on_two_connections(con: duckdb.DuckDBPyConnection, writes: Sequence[Write]) 
             return pending.popleft() if pending else None
 
     def writer(connection: duckdb.DuckDBPyConnection) -> None:
-        connection.execute("BEGIN TRANSACTION")
         try:
             while (write := take()) is not None:
+                connection.execute("BEGIN TRANSACTION")
                 write.run(connection)
-            connection.execute("COMMIT")
+                connection.execute("COMMIT")
         except BaseException:  # a signal too; never mask the error with the rollback's
             with lock:
                 pending.clear()

@@ -174,7 +174,7 @@ class Warehouse:
 
         The writes go on two connections at once (`night_writes.on_two_connections`:
         each table with its history, each snapshot, and the run's own rows, on one of
-        them). Each connection is a transaction of its own, so call this inside
+        them). Each write is a transaction of its own, so call this inside
         `write_warehouse`: its staged copy is what makes the night all or nothing."""
         (run_id,) = run["run_id"].to_list()
         unknown = sorted(set(tables) - set(FINDING_TABLES))

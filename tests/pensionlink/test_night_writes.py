@@ -51,7 +51,7 @@ def test_every_write_lands_once_on_one_of_two_connections(tmp_path: Path):
     assert len(threads) == 2  # and both connections wrote
 
 
-def test_a_failing_write_undoes_its_connection_and_stops_the_rest(tmp_path: Path):
+def test_a_failing_write_is_undone_and_stops_the_rest(tmp_path: Path):
     con = database(tmp_path)
     seen: list[str] = []
     fail_on = threading.Event()
