@@ -1,5 +1,5 @@
 """A night's writes on two connections: every write lands once, on one connection, and a
-write that fails undoes its connection's writes and stops the rest."""
+write is its own transaction, and one that fails is undone and stops the rest."""
 
 from __future__ import annotations
 
@@ -67,3 +67,31 @@ def test_a_failing_write_is_undone_and_stops_the_rest(tmp_path: Path):
         on_two_connections(con, writes)
     assert con.execute("SELECT count(*) FROM t0").fetchone() == (0,)  # rolled back
     assert len(seen) <= 2  # the failing one, and at most the one the other had taken
+
+
+def test_each_write_is_committed_once_it_is_done(tmp_path: Path):
+    """A written table's pending rows are not held to the end of the publish: a
+    connection's earlier writes are committed, seen from any other connection, by the
+    time it starts its next one."""
+    con = database(tmp_path)
+    done: dict[str, list[str]] = {}  # by the thread (the connection) that wrote them
+    unseen: list[str] = []
+
+    def write(table: str, rows: int) -> Write:
+        def run(connection: duckdb.DuckDBPyConnection) -> None:
+            mine = done.setdefault(threading.current_thread().name, [])
+            look = con.cursor()  # a third connection
+            for earlier in mine:
+                (n,) = look.execute(f"SELECT count(*) FROM {earlier}").fetchone()
+                if n == 0:
+                    unseen.append(earlier)
+            look.close()
+            connection.execute(f"INSERT INTO {table} SELECT range, 'x' FROM range(?)", [rows])
+            mine.append(table)
+
+        return Write(rows, run)
+
+    on_two_connections(con, [write(t, 1000 * (len(TABLES) - i)) for i, t in enumerate(TABLES)])
+    assert sum(len(tables) for tables in done.values()) == len(TABLES)
+    assert max(len(tables) for tables in done.values()) >= 2  # some connection wrote twice
+    assert unseen == []
