@@ -7,7 +7,7 @@ the same database write two tables at once, one core each (measured at 150,000 p
 first night: the writes 3.0 → 2.3 s). Every table is written by exactly one connection
 and each write is a transaction of its own, so the two never conflict, and DuckDB frees
 a table's pending rows once it is committed (measured on a million-person first night:
-the publish's peak 3.28 → 3.10 GB against one transaction per connection); the staged
+the run's peak 3.28 → 3.10–3.12 GB against one transaction per connection); the staged
 copy they write (`store.write_warehouse`) is what makes the whole night all or nothing.
 """
 

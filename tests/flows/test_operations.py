@@ -67,7 +67,7 @@ def crash_at(point, marker=None):
                 stop()
             return is_encrypted(path)
         store.is_encrypted = stop_on_staging
-    elif point == "mid_publish":  # tables written on both connections, in their transactions
+    elif point == "mid_publish":  # tables written on both connections, into the staged copy
         import threading
         replace_table, written = store.replace_table, []
         def write_then_stop(*args):
