@@ -186,11 +186,10 @@ class Warehouse:
         reads = list((accepted or {}).values()) if not backfill else []
         repeated = self._repeated_runs(run)
         writes = [Write(cells(r.frame), functools.partial(keep_snapshot, r)) for r in reads]
-        for table, frame in tables.items():
-            incoming = frame.with_columns(pl.lit(run_id).alias("run_id"))
+        for table, incoming in tables.items():
             if table == "agency_disagreements":
                 incoming = self._with_first_seen(incoming, run_id, repeated)
-            write = functools.partial(replace_table, table, incoming, repeated, backfill)
+            write = functools.partial(replace_table, table, incoming, run_id, repeated, backfill)
             writes.append(Write(cells(incoming), write))
         own = functools.partial(record_published_run, run, reads, repeated)
         on_two_connections(self.con, [*writes, Write(cells(run), own)])
