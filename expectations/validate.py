@@ -81,6 +81,7 @@ __all__ = [
     "load_suite",
     "load_suites",
     "prepared_night",
+    "prepared_sources",
     "suite_columns",
     "validate_night",
 ]
@@ -397,13 +398,16 @@ class NightValidator:
 
     def validate(
         self,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame]],
         docs_dir: Path | None = None,
         prepared: bool = False,
     ) -> pl.DataFrame:
-        """One row per source validated; see `validate_night`."""
+        """One row per source validated; see `validate_night`. `frames` may also be
+        (source, frame) pairs, each validated and let go before the next is taken (the
+        check's process: one source's frame at a time)."""
         rows: list[dict[str, Any]] = []
-        for source, frame in frames.items():
+        pairs = frames.items() if isinstance(frames, Mapping) else frames
+        for source, frame in pairs:
             if source not in self._definitions:
                 logger.warning("no expectation suite for source %s: not validated", source)
                 continue
@@ -488,25 +492,33 @@ def find_id_like(docs_dir: Path) -> list[Path]:
     return hits
 
 
+_NONE = pl.DataFrame()  # a source without a suite: nothing of it goes to GX
+
+
 def prepared_night(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Each frame with a suite as GX gets it: only the columns the suite names, each as
-    `suite_columns` says (no ID, name or address value); frames without a suite as they
-    are (`validate_night` skips them with a warning)."""
+    `suite_columns` says (no ID, name or address value); a frame without a suite as an
+    empty frame (`validate_night` skips it with a warning, and nothing of it is handed
+    over)."""
+    return dict(prepared_sources(frames))
+
+
+def prepared_sources(frames: Mapping[str, pl.DataFrame]) -> Iterator[tuple[str, pl.DataFrame]]:
+    """`prepared_night`'s frames one source at a time, each prepared when it is asked for."""
     suites = load_suites()
-    return {
-        source: _prepared(frame, suite_columns(suites[source])) if source in suites else frame
-        for source, frame in frames.items()
-    }
+    for source, frame in frames.items():
+        yield source, _prepared(frame, suite_columns(suites[source])) if source in suites else _NONE
 
 
 def validate_night(
-    frames: Mapping[str, pl.DataFrame],
+    frames: Mapping[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame]],
     docs_dir: Path | None = None,
     *,
     validator: NightValidator | None = None,
     prepared: bool = False,
 ) -> pl.DataFrame:
-    """Validate every frame of a night against its suite.
+    """Validate every frame of a night (or each of its (source, frame) pairs) against its
+    suite.
 
     Returns one row per validated source (sources without a suite are skipped with a
     warning): ``source``, ``expectations`` (int), ``failed`` (int), ``success`` (bool),

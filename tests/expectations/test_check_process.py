@@ -57,6 +57,44 @@ def test_no_private_value_leaves_this_process(night):
             assert frame[column].dtype in (pl.Boolean, pl.Int8), (source, column)
         assert frame.height == night[source].height or frame.width == 0, source
     assert PLANTED_ID not in str(prepared_night(night)["hukou"].to_dicts())
+    unknown = pl.DataFrame({"citizen_id": [PLANTED_ID]})  # a source without a suite
+    assert prepared_night({**night, "unknown": unknown})["unknown"].width == 0
+
+
+def test_its_rows_come_in_the_callers_order(night):
+    """The process takes the largest source first; the caller gets its own order back."""
+    smallest_first = dict(sorted(night.items(), key=lambda item: item[1].height))
+    assert list(smallest_first) != list(night)
+    with CheckProcess() as process:
+        assert process.validate(smallest_first)["source"].to_list() == list(smallest_first)
+
+
+def _site_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    """`code` run in the check's process at its start (a site hook Python imports)."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(code)
+    monkeypatch.setenv("PYTHONPATH", str(hook))
+
+
+def test_a_failed_check_there_is_its_own_error_here(night, tmp_path, monkeypatch):
+    """A source whose check raises: the process reads the rest of the night it was sent
+    (more than the pipe holds), so the caller gets that error, not a broken pipe."""
+    _site_hook(
+        tmp_path,
+        monkeypatch,
+        "import pensionlink.expectations.validate as v\n"
+        "def _broken(self, source, frame, prepared):\n"
+        "    raise ValueError('the check of ' + source + ' broke')\n"
+        "v.NightValidator.run_suite = _broken\n",
+    )
+    big = {source: pl.concat([frame] * 200) for source, frame in night.items()}
+    largest = max(night, key=lambda source: night[source].height)
+    process = CheckProcess()
+    with pytest.raises(ValueError, match=f"the check of {largest} broke"):  # checked first
+        process.validate(big, tmp_path / "docs")
+    assert process._process.wait(timeout=30) == 0
+    assert not (tmp_path / "docs").exists()
 
 
 def test_an_error_there_is_raised_here(night, tmp_path):
@@ -72,16 +110,14 @@ def test_an_error_there_is_raised_here(night, tmp_path):
 def test_it_answers_before_it_writes_the_docs(night, tmp_path, monkeypatch):
     """The results come back while the Data Docs are still being written: the night
     goes on with them, and waits for the docs only when it publishes them."""
-    slow = tmp_path / "slow"
-    (slow / "pensionlink" / "expectations").mkdir(parents=True)
-    # A site hook: the process's build_docs sleeps 3 s first (Python imports it at start).
-    (slow / "sitecustomize.py").write_text(
+    _site_hook(  # the process's build_docs sleeps 3 s first
+        tmp_path,
+        monkeypatch,
         "import time, pensionlink.expectations.validate as v\n"
         "_build = v.NightValidator.build_docs\n"
         "def _slow(self, d):\n    time.sleep(3)\n    return _build(self, d)\n"
-        "v.NightValidator.build_docs = _slow\n"
+        "v.NightValidator.build_docs = _slow\n",
     )
-    monkeypatch.setenv("PYTHONPATH", str(slow))
     process = CheckProcess()
     process.validate(night, tmp_path / "docs")
     assert not (tmp_path / "docs" / "index.html").exists()
