@@ -12,18 +12,25 @@ it is what analysts open (`duckdb -readonly pensionlink-analyst.duckdb`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from pensionlink.cases.keys import PersonKeys, Pseudonyms
 from pensionlink.connectors.citizen_id import mask_citizen_id
 from pensionlink.warehouse.database_key import database_key, pseudonym_key
 from pensionlink.warehouse.store import HISTORY_TABLES, open_warehouse, write_plain_database
 
-__all__ = ["ANALYST_TABLES", "analyst_path", "deidentify", "mask_name", "publish_analyst_database"]
+__all__ = [
+    "ANALYST_TABLES",
+    "AnalystPseudonyms",
+    "analyst_path",
+    "deidentify",
+    "mask_name",
+    "publish_analyst_database",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,26 +69,37 @@ def mask_name(name: pl.Expr) -> pl.Expr:
     )
 
 
-def _pseudonyms(values: pl.Series, key: bytes, domain: bytes) -> pl.Series:
-    """HMAC-SHA256(key, domain ‖ value), 16 hex characters, for each distinct value."""
-    distinct = values.drop_nulls().unique()
-    mapping = {
-        v: hmac.new(key, domain + v.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-        for v in distinct.to_list()
-    }
-    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+@dataclass(frozen=True)
+class AnalystPseudonyms:
+    """The copy's keyed pseudonyms (假名), one kind of value each: a value is hashed once
+    however many tables carry it (a finding and its history, at a million people about
+    half the copy's hashing). `person` is the case store's `person_key`."""
+
+    person: Pseudonyms
+    pension: Pseudonyms
+    staff: Pseudonyms
+
+    @classmethod
+    def keyed(cls, key: bytes) -> AnalystPseudonyms:
+        return cls(
+            PersonKeys(key),
+            Pseudonyms(key, b"pension_no\x00", "pension_key"),
+            Pseudonyms(key, b"staff\x00", "by"),
+        )
 
 
-def deidentify(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
-    """The analysts' version of a table: pseudonyms and masks in, identities out."""
+def deidentify(frame: pl.DataFrame, key: bytes | AnalystPseudonyms) -> pl.DataFrame:
+    """The analysts' version of a table: pseudonyms and masks in, identities out; `key`
+    the pseudonym key, or the copy's `AnalystPseudonyms`."""
+    keys = AnalystPseudonyms.keyed(key) if isinstance(key, bytes) else key
     out = frame
     if "citizen_id" in out.columns:
         out = out.with_columns(
-            person_key=_pseudonyms(out["citizen_id"], key, b"citizen_id\x00"),
+            person_key=keys.person(out["citizen_id"]),
             citizen_id_masked=mask_citizen_id(pl.col("citizen_id")),
         )
     if "pension_no" in out.columns:
-        out = out.with_columns(pension_key=_pseudonyms(out["pension_no"], key, b"pension_no\x00"))
+        out = out.with_columns(pension_key=keys.pension(out["pension_no"]))
     if "name" in out.columns:
         out = out.with_columns(name=mask_name(pl.col("name")))
     keys = [c for c in ("person_key", "citizen_id_masked", "pension_key") if c in out.columns]
@@ -89,24 +107,25 @@ def deidentify(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
     return out.select(*keys, *rest)
 
 
-def deidentify_case_events(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
+def deidentify_case_events(frame: pl.DataFrame, key: bytes | AnalystPseudonyms) -> pl.DataFrame:
     """Staff actions for analysts: who acted as a staff pseudonym, and no free-text note
     (a clerk's note may name a relative or carry a phone number)."""
+    keys = AnalystPseudonyms.keyed(key) if isinstance(key, bytes) else key
     out = frame.drop("note", strict=False)
     if "by" in out.columns:
-        out = out.with_columns(by=_pseudonyms(out["by"], key, b"staff\x00"))
+        out = out.with_columns(by=keys.staff(out["by"]))
     return out
 
 
 def publish_analyst_database(db: Path, key: str | None = None) -> Path:
     """Rebuild the analysts' file from the restricted database and put it in place atomically."""
     key = database_key() if key is None else key
-    hmac_key = pseudonym_key(key)
+    keys = AnalystPseudonyms.keyed(pseudonym_key(key))
     with open_warehouse(Path(db), read_only=True) as warehouse:
         tables, comments = warehouse.export(ANALYST_TABLES)
-    analyst_tables = {table: deidentify(frame, hmac_key) for table, frame in tables.items()}
+    analyst_tables = {table: deidentify(frame, keys) for table, frame in tables.items()}
     if "case_events" in analyst_tables:
-        events = deidentify_case_events(analyst_tables["case_events"], hmac_key)
+        events = deidentify_case_events(analyst_tables["case_events"], keys)
         analyst_tables["case_events"] = events
     analyst_comments = {
         table: {

@@ -51,7 +51,9 @@ def test_the_nights_keys_hash_each_id_once(monkeypatch):
 
     hashed: list[int] = []
     real = keys._keys
-    monkeypatch.setattr(keys, "_keys", lambda ids, key: hashed.append(ids.len()) or real(ids, key))
+    monkeypatch.setattr(
+        keys, "_keys", lambda ids, key, domain: hashed.append(ids.len()) or real(ids, key, domain)
+    )
     night = PersonKeys(b"k")
     night(pl.Series(IDS))
     night(pl.Series(["22240519440823961X", "222405194408239619", "222405199001011234"]))

@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 
 from pensionlink.cli import app
 from pensionlink.settings import Settings, load_policy
-from pensionlink.warehouse.analyst_database import analyst_path, deidentify, mask_name
+from pensionlink.warehouse.analyst_database import (
+    AnalystPseudonyms,
+    analyst_path,
+    deidentify,
+    deidentify_case_events,
+    mask_name,
+)
 from pensionlink.warehouse.database_key import KEY_ENV, MissingKey, database_key, pseudonym_key
 from pensionlink.warehouse.store import WrongKey, connect_database
 
@@ -153,6 +159,41 @@ def test_mask_name_and_deidentify():
     assert out.columns == ["person_key", "citizen_id_masked", "pension_key", "name", "age"]
     assert out.row(0)[1:] == ("222405********4151", out["pension_key"][0], "金*花", 79)
     assert len(out["person_key"][0]) == 16
+
+
+def _hmac16(key: bytes, domain: bytes, value: str) -> str:
+    return hmac.new(key, domain + value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def test_the_copy_s_pseudonyms_are_hmac_of_each_kind_of_value():
+    """person_key, pension_key and the staff's `by` stay what analysts have followed
+    across nights: HMAC-SHA256 under the pseudonym key, a domain per kind of value."""
+    key = b"k" * 32
+    frame = pl.DataFrame({"citizen_id": ["222405194708204151", None], "pension_no": ["P1", "P1"]})
+    out = deidentify(frame, key)
+    assert out["person_key"].to_list() == [
+        _hmac16(key, b"citizen_id\x00", "222405194708204151"),
+        None,
+    ]
+    assert out["pension_key"].to_list() == [_hmac16(key, b"pension_no\x00", "P1")] * 2
+    events = deidentify_case_events(pl.DataFrame({"by": ["clerk01"], "note": ["电话"]}), key)
+    assert events.to_dicts() == [{"by": _hmac16(key, b"staff\x00", "clerk01")}]
+
+
+def test_the_copy_hashes_a_value_once_however_many_tables_carry_it(monkeypatch):
+    from pensionlink.cases import keys
+
+    hashed: list[int] = []
+    real = keys._keys
+    monkeypatch.setattr(
+        keys, "_keys", lambda ids, key, domain: hashed.append(ids.len()) or real(ids, key, domain)
+    )
+    copy = AnalystPseudonyms.keyed(b"k" * 32)
+    finding = pl.DataFrame({"citizen_id": ["222405194708204151", "222405194408239619"]})
+    history = pl.concat([finding, pl.DataFrame({"citizen_id": ["222405199001011234"]})])
+    first, again = deidentify(finding, copy), deidentify(history, copy)
+    assert hashed == [2, 1]  # the history's rows of tonight's finding were not hashed again
+    assert again["person_key"].head(2).equals(first["person_key"])
 
 
 def _shipped_unchanged(path: Path, vendor: Path) -> bool:
