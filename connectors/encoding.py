@@ -5,12 +5,19 @@ and nobody says which. Polars and DuckDB only read UTF-8, so the bytes are decod
 with Python's strict codecs: a BOM means UTF-8; otherwise strict UTF-8 is tried and then
 strict GB18030. GB18030 text is not valid UTF-8 in practice, so the order is safe. A file
 that is neither is rejected whole rather than guessed at.
+
+Whether a file is UTF-8 polars answers first (`_is_utf8`: its text type validates the
+bytes as strictly as Python's codec, with SIMD and without building a Python string: a
+136 MB extract 0.19 s → 0.02 s, the interpreter free meanwhile for the file read beside
+it); only bytes it refuses go to Python's codec, which then decides as before.
 """
 
 from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+
+import polars as pl
 
 __all__ = ["Decoded", "EncodingError", "decode_to_utf8"]
 
@@ -48,11 +55,7 @@ def decode_to_utf8(data: bytes) -> Decoded:
             raise EncodingError(f"文件不是CSV文本 not CSV text: looks like {what}")
     if b"\x00" in data:
         raise EncodingError("文件含空字节 contains NUL bytes: binary or UTF-16 without BOM")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
+    if _is_utf8(data) or _python_takes_as_utf8(data):
         return Decoded(data, "utf-8")
     try:
         text = data.decode("gb18030")
@@ -63,7 +66,26 @@ def decode_to_utf8(data: bytes) -> Decoded:
     return Decoded(text.encode("utf-8"), "gb18030")
 
 
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are strict UTF-8, as polars' text type validates them."""
+    try:
+        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:
+        return False
+    return True
+
+
+def _python_takes_as_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _check_utf8(body: bytes, label: str) -> None:
+    if _is_utf8(body):
+        return
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:

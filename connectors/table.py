@@ -106,7 +106,7 @@ def _read_csv(data: bytes) -> pl.DataFrame:
     One column more than the header is read: a row that fills it had more fields than
     the header (a stray comma), so its cells are shifted and cannot be trusted.
     """
-    if not data.strip():
+    if _blank(data):
         return pl.DataFrame()
     width = _header_width(data)
     schema = {f"column_{i}": pl.String for i in range(width)} | {_EXTRA: pl.String}
@@ -145,7 +145,7 @@ def _csv_fault(data: bytes, exc: Exception) -> str:
 
 def _check_not_cut(data: bytes) -> None:
     """A file that stops without a line break inside its last row was cut in transfer."""
-    if not data.strip() or data.endswith((b"\n", b"\r")):
+    if _blank(data) or data.endswith((b"\n", b"\r")):
         return
     start = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
     if start == 0:
@@ -159,6 +159,12 @@ def _check_not_cut(data: bytes) -> None:
             f"文件在第{line}行中途截断 file ends mid-row at line {line} "
             f"({fields} of {width} fields): delivery incomplete"
         )
+
+
+def _blank(data: bytes) -> bool:
+    """Nothing but ASCII whitespace, as `bytes.strip` sees it, without copying the file
+    (`not data.strip()` copies all of it: ≈ 0.08 s per 136 MB, the interpreter held)."""
+    return not data or data.isspace()
 
 
 def _header_width(data: bytes) -> int:
