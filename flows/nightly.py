@@ -44,7 +44,7 @@ from pensionlink.settings import Policy, Settings, load_policy
 from pensionlink.warehouse.analyst_database import publish_analyst_database
 from pensionlink.warehouse.database_key import database_key, pseudonym_key
 from pensionlink.warehouse.publication import publish_folder, set_aside_folder
-from pensionlink.warehouse.queries import warehouse_review_decisions
+from pensionlink.warehouse.queries import run_recorded, warehouse_review_decisions
 from pensionlink.warehouse.run_record import inputs_fingerprint, run_frame, run_id, summarise
 from pensionlink.warehouse.store import (
     BACKFILLED,
@@ -286,8 +286,27 @@ def _timed_call(fn, *args) -> tuple:
     return result, time.perf_counter() - t0
 
 
-def _night(settings: Settings, beside, read, check, docs, link, find, publish, analyst, report):
+def fresh_start(settings: Settings) -> dt.datetime:
+    """When the run starts: now, or the next second if a run of this database already has
+    now's id (an id is to the second, and two short nights in a row can start within one:
+    the second would fail to publish, and the case store would take it for the first)."""
     started = dt.datetime.now()
+    if not Path(settings.db).exists():
+        return started
+    with open_warehouse(settings.db, read_only=True) as warehouse:
+        while True:
+            try:
+                taken = warehouse.frame(run_recorded(run_id(settings, started))).height
+            except duckdb.CatalogException:  # no runs recorded yet
+                return started
+            if not taken:
+                return started
+            time.sleep(1.001 - started.microsecond / 1e6)
+            started = dt.datetime.now()
+
+
+def _night(settings: Settings, beside, read, check, docs, link, find, publish, analyst, report):
+    started = fresh_start(settings)
     stages: list[tuple[str, float]] = []
     current = ["read"]
     staged_docs = data_docs_dir(settings.db) / f".staging-{run_id(settings, started)}"

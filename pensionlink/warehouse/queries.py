@@ -146,6 +146,11 @@ ORDER BY as_of, township
     )
 
 
+def run_recorded(run_id: str) -> Query:
+    """The run of this id, if one was recorded (published or failed)."""
+    return Query("SELECT run_id FROM runs WHERE run_id = ?", (run_id,))
+
+
 def run_dates() -> Query:
     """Every run's id and the night (as-of date) it ran for, for the cases' flow per night."""
     return Query("SELECT run_id, as_of FROM runs ORDER BY as_of, started_at")

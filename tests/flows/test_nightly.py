@@ -10,9 +10,10 @@ import pytest
 from pensionlink.connectors import SourceRejected
 from pensionlink.expectations import PrivacyError
 from pensionlink.expectations.validate import NightValidator
-from pensionlink.flows.nightly import run_night
+from pensionlink.flows.nightly import fresh_start, record_failed_run, run_night
 
 from pensionlink.settings import Settings, load_policy
+from pensionlink.warehouse.run_record import run_id
 from pensionlink.warehouse.store import connect_database, stages_of
 
 AS_OF = dt.date(2026, 11, 28)
@@ -186,3 +187,17 @@ def test_data_docs_that_cannot_be_written_leave_the_night_published(
     failed = Path("data-docs") / "failed"
     assert [p for p in after if failed not in p.parents and p != failed] == live
     assert (tmp_path / "data-docs" / "failed" / summary["run_id"]).is_dir()
+
+
+def test_a_night_never_takes_an_earlier_run_s_id(tmp_path):
+    """Ids are to the second: a night started within the second of an earlier run of the
+    same database (two short nights in a row) waits for the next one."""
+    night = settings(tmp_path, tmp_path / "pensionlink.duckdb")
+    assert fresh_start(night) - dt.datetime.now() < dt.timedelta(seconds=1)  # no database
+    now = dt.datetime.now()
+    earlier = [now + dt.timedelta(seconds=s) for s in (0, 1)]  # the second may turn meanwhile
+    for started in earlier:
+        record_failed_run(night, started, [], RuntimeError("an earlier run"))
+    started = fresh_start(night)
+    assert run_id(night, started) not in {run_id(night, e) for e in earlier}
+    assert started > now
