@@ -66,11 +66,18 @@ def decode_to_utf8(data: bytes) -> Decoded:
     return Decoded(text.encode("utf-8"), "gb18030")
 
 
+#: The longest value polars holds (its offsets are 32-bit; a longer one panics): a larger
+#: file is judged by Python's codec alone.
+_POLARS_LONGEST = (1 << 32) - 1
+
+
 def _is_utf8(data: bytes) -> bool:
     """Whether the bytes are strict UTF-8, as polars' text type validates them."""
+    if len(data) > _POLARS_LONGEST:
+        return _python_takes_as_utf8(data)
     try:
         pl.Series([data], dtype=pl.Binary).cast(pl.String)
-    except pl.exceptions.ComputeError:
+    except pl.exceptions.PolarsError:  # ComputeError "invalid utf8" in polars 1.3x and 2.x
         return False
     return True
 
