@@ -42,13 +42,14 @@ from pensionlink.failures import PERMANENT_ERRNOS, errno_of, error_text, note_st
 from pensionlink.reports import ReportFiles, load_report_data, write_reports
 from pensionlink.settings import Policy, Settings, load_policy
 from pensionlink.warehouse.analyst_database import publish_analyst_database
-from pensionlink.warehouse.database_key import database_key, pseudonym_key
+from pensionlink.warehouse.database_key import MissingKey, database_key, pseudonym_key
 from pensionlink.warehouse.publication import publish_folder, set_aside_folder
 from pensionlink.warehouse.queries import run_recorded, warehouse_review_decisions
 from pensionlink.warehouse.run_record import inputs_fingerprint, run_frame, run_id, summarise
 from pensionlink.warehouse.store import (
     BACKFILLED,
     WarehouseSnapshots,
+    WrongKey,
     open_warehouse,
     publish_night,
     record_stages,
@@ -293,16 +294,16 @@ def fresh_start(settings: Settings) -> dt.datetime:
     started = dt.datetime.now()
     if not Path(settings.db).exists():
         return started
-    with open_warehouse(settings.db, read_only=True) as warehouse:
-        while True:
-            try:
-                taken = warehouse.frame(run_recorded(run_id(settings, started))).height
-            except duckdb.CatalogException:  # no runs recorded yet
-                return started
-            if not taken:
-                return started
-            time.sleep(1.001 - started.microsecond / 1e6)
-            started = dt.datetime.now()
+    try:
+        with open_warehouse(settings.db, read_only=True) as warehouse:
+            while warehouse.frame(run_recorded(run_id(settings, started))).height:
+                time.sleep(1.001 - started.microsecond / 1e6)
+                started = dt.datetime.now()
+    except (OSError, duckdb.Error, MissingKey, WrongKey):
+        # no runs recorded yet, or not readable now: then the read stage meets it, with
+        # its retries, and records the run as failed if it stays so
+        pass
+    return started
 
 
 def _night(settings: Settings, beside, read, check, docs, link, find, publish, analyst, report):

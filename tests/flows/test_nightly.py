@@ -201,3 +201,13 @@ def test_a_night_never_takes_an_earlier_run_s_id(tmp_path):
     started = fresh_start(night)
     assert run_id(night, started) not in {run_id(night, e) for e in earlier}
     assert started > now
+
+
+def test_a_database_not_readable_now_is_left_to_the_read_stage(tmp_path):
+    """The id check is no stage of the night: what keeps it from the database (a share not
+    mounted yet, a wrong key, a damaged file) the read stage meets, with its retries, and
+    records as a failed run."""
+    db = tmp_path / "pensionlink.duckdb"
+    db.write_bytes(b"not a database, or not yet one" * 100)
+    before = dt.datetime.now()
+    assert fresh_start(settings(tmp_path, db)) - before < dt.timedelta(seconds=1)
