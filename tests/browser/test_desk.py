@@ -82,6 +82,7 @@ def test_village_clerk_accepts_a_doubtful_pair_and_it_leaves_the_list(desk, offl
     page.click("form.filters button[type=submit]")
     assert f"village={pair['village']}" in page.url or "village=" in page.url
     page.click(f"a[href='/reviews/{pair['review_id']}']")
+    page.wait_for_url(f"{base}/reviews/{pair['review_id']}")  # `count` does not wait for it
     assert page.locator("svg.waterfall rect").count() >= 3  # prior, comparisons, total
     assert "同一人" in page.inner_text("ul.explain")
     page.fill("input[name=note]", "核对死亡医学证明原件")
