@@ -60,12 +60,7 @@ class PersonKeys(Pseudonyms):
 def person_keys(citizen_ids: pl.Series, key: bytes | PersonKeys) -> pl.Series:
     """Each citizen ID's person key (null for null); `key` the HMAC key, or the night's
     `PersonKeys`."""
-    if isinstance(key, PersonKeys):
-        return key(citizen_ids)
-    distinct = citizen_ids.drop_nulls().unique()
-    return citizen_ids.replace_strict(
-        distinct, _keys(distinct, key, _DOMAIN), default=None, return_dtype=pl.String
-    ).alias("person_key")
+    return (key if isinstance(key, PersonKeys) else PersonKeys(key))(citizen_ids)
 
 
 def _keys(distinct: pl.Series, key: bytes, domain: bytes) -> list[str]:

@@ -87,19 +87,24 @@ class AnalystPseudonyms:
             Pseudonyms(key, b"staff\x00", "by"),
         )
 
+    @classmethod
+    def of(cls, key: bytes | AnalystPseudonyms) -> AnalystPseudonyms:
+        """`key`'s pseudonyms, or `key` itself when it already is the copy's."""
+        return key if isinstance(key, AnalystPseudonyms) else cls.keyed(key)
+
 
 def deidentify(frame: pl.DataFrame, key: bytes | AnalystPseudonyms) -> pl.DataFrame:
     """The analysts' version of a table: pseudonyms and masks in, identities out; `key`
     the pseudonym key, or the copy's `AnalystPseudonyms`."""
-    keys = AnalystPseudonyms.keyed(key) if isinstance(key, bytes) else key
+    pseudonyms = AnalystPseudonyms.of(key)
     out = frame
     if "citizen_id" in out.columns:
         out = out.with_columns(
-            person_key=keys.person(out["citizen_id"]),
+            person_key=pseudonyms.person(out["citizen_id"]),
             citizen_id_masked=mask_citizen_id(pl.col("citizen_id")),
         )
     if "pension_no" in out.columns:
-        out = out.with_columns(pension_key=keys.pension(out["pension_no"]))
+        out = out.with_columns(pension_key=pseudonyms.pension(out["pension_no"]))
     if "name" in out.columns:
         out = out.with_columns(name=mask_name(pl.col("name")))
     keys = [c for c in ("person_key", "citizen_id_masked", "pension_key") if c in out.columns]
@@ -110,22 +115,21 @@ def deidentify(frame: pl.DataFrame, key: bytes | AnalystPseudonyms) -> pl.DataFr
 def deidentify_case_events(frame: pl.DataFrame, key: bytes | AnalystPseudonyms) -> pl.DataFrame:
     """Staff actions for analysts: who acted as a staff pseudonym, and no free-text note
     (a clerk's note may name a relative or carry a phone number)."""
-    keys = AnalystPseudonyms.keyed(key) if isinstance(key, bytes) else key
     out = frame.drop("note", strict=False)
     if "by" in out.columns:
-        out = out.with_columns(by=keys.staff(out["by"]))
+        out = out.with_columns(by=AnalystPseudonyms.of(key).staff(out["by"]))
     return out
 
 
 def publish_analyst_database(db: Path, key: str | None = None) -> Path:
     """Rebuild the analysts' file from the restricted database and put it in place atomically."""
     key = database_key() if key is None else key
-    keys = AnalystPseudonyms.keyed(pseudonym_key(key))
+    pseudonyms = AnalystPseudonyms.keyed(pseudonym_key(key))
     with open_warehouse(Path(db), read_only=True) as warehouse:
         tables, comments = warehouse.export(ANALYST_TABLES)
-    analyst_tables = {table: deidentify(frame, keys) for table, frame in tables.items()}
+    analyst_tables = {table: deidentify(frame, pseudonyms) for table, frame in tables.items()}
     if "case_events" in analyst_tables:
-        events = deidentify_case_events(analyst_tables["case_events"], keys)
+        events = deidentify_case_events(analyst_tables["case_events"], pseudonyms)
         analyst_tables["case_events"] = events
     analyst_comments = {
         table: {
