@@ -431,8 +431,8 @@ the extracts:   {night}/   (answers: {night}/truth/)
 the database:   {db}
 check accuracy: PENSIONLINK_DB_KEY_FILE={key_file} pensionlink evaluate --night {night} --db {db}
 analysts open the de-identified copy (the restricted {db} is encrypted):
-try a query:    .venv/bin/python -c "import duckdb; duckdb.connect('{analyst}', \\
-                  read_only=True).sql('FROM coverage_by_area LIMIT 5').show()"
+try a query:    .venv/bin/python -c "import duckdb; con = duckdb.connect('{analyst}', \\
+                  read_only=True); con.sql('FROM coverage_by_area LIMIT 5').show()"
   or with the duckdb CLI (duckdb -readonly {analyst}), for example:
   SELECT township, sum(residents_16_plus) people, sum(insured) insured,
          round(sum(insured) / sum(residents_16_plus), 3) rate
