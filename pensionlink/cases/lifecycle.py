@@ -121,7 +121,13 @@ def night_changes(
         k: max((c["number"] for c in rows if c["kind"] == k), default=0) for k in KIND_PREFIX
     }
     wanted = {(c["kind"], c["basis"], c["person_key"]): c for c in candidates.to_dicts()}
-    fact = {f["person_key"]: f for f in facts.to_dicts()}
+    # only an open case's person needs the roster's facts (why it closes): not the
+    # roster's every person as a dict (1M people: 0.5 GB and 1 s)
+    open_people = pl.Series("person_key", [c["person_key"] for c in open_cases.values()], pl.String)
+    fact = {
+        f["person_key"]: f
+        for f in facts.filter(pl.col("person_key").is_in(open_people.implode())).to_dicts()
+    }
     changed: dict[str, dict] = {}
     events: list[dict] = []
 

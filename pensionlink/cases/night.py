@@ -144,7 +144,7 @@ def write_night_cases(
         for t in ("deaths_to_deregister", "duplicate_funeral_benefits", "uninsured_eligible")
         if t in tables
     ]
-    people = identities([*frames, linked["hukou"]], key)
+    people = identities([*frames, linked["hukou"]], key, cases["person_key"])
     estimate = int(policy.monthly_pension_estimate * 100)
     pensions = roster() if (cases["kind"] == "advance").any() else roster_pensions({}, key)
     ledger = advance_ledger(cases, events, pensions, estimate)

@@ -88,27 +88,37 @@ _LEDGER = {
 _ID = {"citizen_id": pl.String, "name": pl.String, "township": pl.String, "village": pl.String}
 
 
-def identities(frames: list[pl.DataFrame], key: bytes | PersonKeys) -> pl.DataFrame:
+def identities(
+    frames: list[pl.DataFrame], key: bytes | PersonKeys, wanted: pl.Series | None = None
+) -> pl.DataFrame:
     """person_key → citizen ID, name, township, village, from the frames that carry them:
     each field from the first frame that has it for the person (a funeral finding carries
-    no township, so the hukou's fills it: a case with no township reaches no clerk)."""
+    no township, so the hukou's fills it: a case with no township reaches no clerk).
+    `wanted`: only the people of these person keys (the cases'), so the hukou's million are
+    keyed (once a night, `PersonKeys`) but not grouped."""
     parts = [
         f.select(
             *[
                 pl.col(c).cast(t) if c in f.columns else pl.lit(None, t).alias(c)
                 for c, t in _ID.items()
             ]
-        )
+        ).filter(pl.col("citizen_id").is_not_null())
         for f in frames
         if "citizen_id" in f.columns
     ]
     if not parts:
         return pl.DataFrame(schema={"person_key": pl.String, **_ID})
-    people = pl.concat(parts).filter(pl.col("citizen_id").is_not_null())
-    people = people.group_by("citizen_id", maintain_order=True).agg(
-        pl.col(c).drop_nulls().first() for c in _ID if c != "citizen_id"
+    ids = pl.concat([p["citizen_id"] for p in parts]).unique()
+    keyed = pl.DataFrame([ids, person_keys(ids, key)])
+    if wanted is not None:
+        keyed = keyed.filter(pl.col("person_key").is_in(wanted.implode()))
+        parts = [p.join(keyed, on="citizen_id", how="semi", maintain_order="left") for p in parts]
+    people = (
+        pl.concat(parts)
+        .group_by("citizen_id", maintain_order=True)
+        .agg(pl.col(c).drop_nulls().first() for c in _ID if c != "citizen_id")
     )
-    return people.with_columns(person_keys(people["citizen_id"], key))
+    return people.join(keyed, on="citizen_id", how="left", maintain_order="left")
 
 
 def _money(fen: pl.Expr) -> pl.Expr:

@@ -91,3 +91,23 @@ def test_a_funeral_finding_takes_its_township_from_the_hukou():
     assert people.select("name", "township", "village").row(0) == ("金某", "三合镇", "龙渊村")
     assert people["person_key"][0] == person_keys(pl.Series([CID]), KEY)[0]
     assert people.height == 1
+
+
+def test_identities_of_the_cases_people_only():
+    """With the cases' person keys, only their people come back, each field still from the
+    first frame that has it (the finding's name, the hukou's township)."""
+    other = "22240519500101001X"
+    funeral = pl.DataFrame({"citizen_id": [other, CID], "name": ["朴某", "金某"]})
+    hukou = pl.DataFrame(
+        {
+            "citizen_id": [other, CID, None],
+            "name": ["朴某某", "金某某", "无号"],
+            "township": ["开山屯镇", "三合镇", "老头沟镇"],
+            "village": ["光新村", "龙渊村", None],
+        }
+    )
+    wanted = person_keys(pl.Series([CID, "222405199001010000"]), KEY)
+    people = identities([funeral, hukou], KEY, wanted)
+    assert people.rows() == [(CID, "金某", "三合镇", "龙渊村", wanted[0])]
+    assert identities([funeral, hukou], KEY, wanted.clear()).is_empty()
+    assert identities([funeral, hukou], KEY)["citizen_id"].to_list() == [other, CID]
