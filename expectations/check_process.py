@@ -44,6 +44,16 @@ from pensionlink.expectations.validate import NightValidator, prepared_sources, 
 __all__ = ["CheckHere", "CheckProcess", "CheckProcessFailed", "check_process_started"]
 
 _LOGGER = "pensionlink"
+#: The process's allocators give back what a source freed before the next comes (the
+#: linkage beside it needs the memory more): polars' jemalloc at once, pyarrow's through
+#: the system allocator, glibc's big blocks as their own mappings. On a million-person
+#: night its memory after the payments went 0.72 → ≈0.4 GB (`expectations.validate`
+#: also lets GX's batch cache go).
+_ALLOCATORS = {
+    "_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0",
+    "ARROW_DEFAULT_MEMORY_POOL": "system",
+    "MALLOC_MMAP_THRESHOLD_": "65536",
+}
 
 
 class CheckProcessFailed(RuntimeError):
@@ -65,6 +75,7 @@ class CheckProcess:
             [sys.executable, "-P", "-m", __name__],  # -P: nothing of the cwd shadows
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env={**os.environ, **_ALLOCATORS},
         )
         self._docs_pending = False
 

@@ -6,10 +6,12 @@ GX is slow to import and to set up, so one `NightValidator` is shared by the mod
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 import pytest
 from pensionlink.connectors import load_specs, read_night, source_names
@@ -229,3 +231,13 @@ def test_data_docs_reference_nothing_outside_the_machine(
         assert "http://" not in html and "https://" not in html, page.relative_to(docs)
         for local in re.findall(r'(?:src|href)="([^"#]+\.(?:js|css|png))"', html):
             assert (page.parent / local).is_file(), (page.relative_to(docs), local)
+
+
+def test_no_dataframe_validated_is_kept(validator, frames):
+    """GX's engine keeps each batch's dataframe in its cache; the validator lets it go, so
+    the check's process does not hold every source of the night until it ends."""
+    hukou = frames["hukou"].head(123)
+    assert validator.validate({"hukou": hukou})["success"].all()
+    gc.collect()
+    kept = [o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and len(o) == 123]
+    assert kept == []
