@@ -27,36 +27,41 @@ _SCHEMA = {"pension_no": pl.String, "history_problem": pl.String}
 _MAX_SAME_DAY = 6  # more changes than this on one day are not searched for an order
 
 
-def _same_day_chains(changes: pl.DataFrame) -> pl.DataFrame:
+def _same_day_chains(changes: pl.DataFrame, today: dict[str, str]) -> pl.DataFrame:
     """Per pension_no (those with two or more changes on one day): whether some order of
-    each day's changes continues the chain, and the after-state that order ends on."""
+    each day's changes continues the chain, and the after-state that order ends on. The
+    orders of a day can end on different states (A→B, B→A, B→B: on A or on B); each
+    possible end is carried on, and the roster's status today (`today`) is the end when
+    some order reaches it, so a history that holds is never called broken."""
     rows = []
     for (pension_no,), history in changes.sort("changed_date").group_by(
         "pension_no", maintain_order=True
     ):
-        state: str | None = None
+        states: list[str | None] = [None]  # the first day: any start
         broken = False
         for (_day,), day in history.group_by("changed_date", maintain_order=True):
             pairs = list(zip(day["status_before"], day["status_after"], strict=True))
-            order = _chain_order(state, pairs)
-            if order is None:
+            ends = list(dict.fromkeys(e for state in states for e in _chain_ends(state, pairs)))
+            if not ends:
                 broken = True
-                state = pairs[-1][1]
+                states = [pairs[-1][1]]
                 break
-            state = order[-1][1]
-        rows.append({"pension_no": pension_no, "broken": broken, "last_after": state})
+            states = ends
+        now = today.get(pension_no)
+        last = now if now in states else states[0]
+        rows.append({"pension_no": pension_no, "broken": broken, "last_after": last})
     return pl.DataFrame(
         rows, schema={"pension_no": pl.String, "broken": pl.Boolean, "last_after": pl.String}
     )
 
 
-def _chain_order(
-    state: str | None, pairs: list[tuple[str | None, str | None]]
-) -> list[tuple[str | None, str | None]] | None:
-    """An order of one day's (before, after) pairs that continues from `state` (None: the
-    first day, any start), or None when no order does."""
+def _chain_ends(state: str | None, pairs: list[tuple[str | None, str | None]]) -> list:
+    """The after-states the orders of one day's (before, after) pairs that continue from
+    `state` (None: the first day, any start) end on, in the order first found; none when
+    no order does."""
     if len(pairs) > _MAX_SAME_DAY:
-        return None
+        return []
+    ends = {}
     for order in itertools.permutations(pairs):
         current = state
         ok = True
@@ -66,8 +71,8 @@ def _chain_order(
                 break
             current = after
         if ok:
-            return list(order)
-    return None
+            ends[current] = None
+    return list(ends)
 
 
 def history_problems(roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
@@ -107,8 +112,17 @@ def history_problems(roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
             last_after=pl.col("status_after").last(),
         )
     )
+    today = (  # the roster's status now, by pension number: two columns, not all copied
+        roster.lazy()
+        .filter(pl.col("pension_no").is_not_null())
+        .unique("pension_no", keep="first")
+        .select("pension_no", "status")
+        .collect()
+    )
     if not multi.is_empty():
-        chains = pl.concat([chains, _same_day_chains(multi)])
+        asked = today.filter(pl.col("pension_no").is_in(multi["pension_no"].implode()))
+        status_now = dict(zip(asked["pension_no"], asked["status"], strict=True))
+        chains = pl.concat([chains, _same_day_chains(multi, status_now)])
     broken = chains.filter("broken").select(
         "pension_no", problem=pl.lit("变更前状态与上一次变更后状态不符或日期顺序矛盾")
     )
@@ -125,13 +139,9 @@ def history_problems(roster: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
         .filter(~pl.col("_starts") & pl.col("_known"))
         .select("pension_no", problem=pl.lit("首次变更前状态为暂停或终止，缺少此前的变更记录"))
     )
-    mismatched = (
-        roster.filter(pl.col("pension_no").is_not_null())
-        .unique("pension_no", keep="first")
-        .select("pension_no", "status")
-        .join(chains.select("pension_no", "last_after"), on="pension_no", how="inner")
-        .filter(pl.col("status") != pl.col("last_after"))
-    )
+    mismatched = today.join(
+        chains.select("pension_no", "last_after"), on="pension_no", how="inner"
+    ).filter(pl.col("status") != pl.col("last_after"))
     # The few texts are made in Python: polars 2.1's string formatting on these joined
     # columns panicked now and then (binview index assertion) on the linked roster.
     current = pl.DataFrame(

@@ -195,3 +195,19 @@ def test_a_changed_before_state_or_current_status_is_found(history, data):
         wrong = [s for s in STATES if s != by_day[i - 1]["status_after"]]
         by_day[i] = {**by_day[i], "status_before": data.draw(st.sampled_from(wrong))}
         assert "P" in problems([roster("P", last)], by_day)
+
+
+def test_a_days_changes_that_can_end_on_two_states_hold_with_either():
+    """参保缴费→待遇领取, 待遇领取→参保缴费 and 参保缴费→参保缴费 on one day can be put in an
+    order ending on either state: the roster's status today is one of them, whichever it
+    is; a third state is not (hypothesis found the first order tried ending on the other)."""
+    day = [
+        change("P", "待遇领取", "参保缴费", "2015-01-01"),
+        change("P", "参保缴费", "待遇领取", "2015-01-01"),
+        change("P", "参保缴费", "参保缴费", "2015-01-01"),
+    ]
+    later = [*day, change("P", "参保缴费", "参保缴费", "2015-01-01")]
+    assert problems([roster("P", "参保缴费")], day) == {}
+    assert problems([roster("P", "待遇领取")], day) == {}
+    assert problems([roster("P", "参保缴费")], later) == {}
+    assert "当前参保状态暂停" in problems([roster("P", "暂停")], day)["P"]
