@@ -216,8 +216,12 @@ def agency_disagreements(
     if evidence.is_empty():
         return pl.DataFrame(schema=SCHEMA)
     reports = _id_reports(evidence)
-    hukou = linked["hukou"].filter(pl.col("person_id").is_not_null())
-    alive = hukou.filter(pl.col("hukou_status") == "正常")["person_id"]
+    hukou = linked["hukou"]
+    alive = (  # two columns of the hukou filtered, not all of it copied
+        hukou.select("person_id", "hukou_status")
+        .filter((pl.col("hukou_status") == "正常") & pl.col("person_id").is_not_null())
+        .get_column("person_id")
+    )
     found = pl.concat(
         [
             _hukou_alive(reports, alive),
@@ -237,14 +241,9 @@ def agency_disagreements(
 
 def _with_person(found: pl.DataFrame, hukou: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
     """Name, township and village: the hukou's, else the roster's."""
-    by_hukou = hukou.unique("person_id", keep="first").select(
-        "person_id", _n1="name", _t1="township", _v1="village"
-    )
-    by_roster = (
-        roster.filter(pl.col("person_id").is_not_null())
-        .unique("person_id", keep="first")
-        .select("person_id", _n2="name", _t2="township", _v2="village")
-    )
+    ids = found["person_id"].drop_nulls().implode()
+    by_hukou = _first_of(hukou, ids, "1")
+    by_roster = _first_of(roster, ids, "2")
     return (
         found.join(by_hukou, on="person_id", how="left")
         .join(by_roster, on="person_id", how="left")
@@ -254,4 +253,16 @@ def _with_person(found: pl.DataFrame, hukou: pl.DataFrame, roster: pl.DataFrame)
             township=pl.coalesce("_t1", "_t2"),
             village=pl.coalesce("_v1", "_v2"),
         )
+    )
+
+
+def _first_of(frame: pl.DataFrame, ids: pl.Series, tag: str) -> pl.DataFrame:
+    """Name, township and village of each found person's first row in `frame`, as
+    `_n<tag>`, `_t<tag>`, `_v<tag>`: their rows and four columns only, not the frame copied."""
+    return (
+        frame.lazy()
+        .filter(pl.col("person_id").is_in(ids))
+        .unique("person_id", keep="first")
+        .select("person_id", **{f"_n{tag}": "name", f"_t{tag}": "township", f"_v{tag}": "village"})
+        .collect()
     )

@@ -76,9 +76,11 @@ def roster_terminations(linked: dict[str, pl.DataFrame]) -> pl.DataFrame:
     if changes is None or roster is None or changes.is_empty():
         return pl.DataFrame(schema=_REPORT_SCHEMA)
     people = (
-        roster.filter(pl.col("pension_no").is_not_null() & pl.col("person_id").is_not_null())
+        roster.lazy()  # the four columns only: not the whole roster copied
+        .filter(pl.col("pension_no").is_not_null() & pl.col("person_id").is_not_null())
         .unique("pension_no", keep="first")
         .select("pension_no", "person_id", "link_method", "name")
+        .collect()
     )
     return (
         changes.filter(
@@ -141,11 +143,13 @@ def summarise_evidence(reports: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFr
     )
     on_id = ~pl.col("link_method").is_in(UNCERTAIN_METHODS).fill_null(False)
     last_visit = (
-        visits.filter(pl.col("person_id").is_not_null())
+        visits.lazy()  # three columns of the million visits, not all of them copied
+        .filter(pl.col("person_id").is_not_null())
         .group_by("person_id")
         .agg(
             last_visit=pl.col("visit_date").max(),
             last_id_visit=pl.col("visit_date").filter(on_id).max(),
         )
+        .collect()
     )
     return summary.join(last_visit, on="person_id", how="left")

@@ -213,16 +213,23 @@ def duplicate_funeral_benefits(
 
 def _with_area(found: pl.DataFrame, roster: pl.DataFrame, hukou: pl.DataFrame) -> pl.DataFrame:
     """Township and village for the township's report: the roster's, else the hukou's."""
-    by_no = roster.filter(pl.col("pension_no").is_not_null()).unique("pension_no", keep="first")
-    by_person = hukou.filter(pl.col("person_id").is_not_null()).unique("person_id", keep="first")
+    # the found people's rows and the three columns only: not the roster and hukou copied
+    by_no = (
+        roster.lazy()
+        .filter(pl.col("pension_no").is_in(found["pension_no"].drop_nulls().implode()))
+        .unique("pension_no", keep="first")
+        .select("pension_no", _t1="township", _v1="village")
+    )
+    by_person = (
+        hukou.lazy()
+        .filter(pl.col("person_id").is_in(found["citizen_id"].drop_nulls().implode()))
+        .unique("person_id", keep="first")
+        .select(citizen_id="person_id", _t2="township", _v2="village")
+    )
     return (
-        found.join(
-            by_no.select("pension_no", _t1="township", _v1="village"), on="pension_no", how="left"
-        )
-        .join(
-            by_person.select(citizen_id="person_id", _t2="township", _v2="village"),
-            on="citizen_id",
-            how="left",
-        )
+        found.lazy()
+        .join(by_no, on="pension_no", how="left", maintain_order="left")
+        .join(by_person, on="citizen_id", how="left", maintain_order="left")
         .with_columns(township=pl.coalesce("_t1", "_t2"), village=pl.coalesce("_v1", "_v2"))
+        .collect()
     )

@@ -43,7 +43,11 @@ def reported_dead(evidence: pl.DataFrame) -> pl.Series:
 
 def insured_people(linked: dict[str, pl.DataFrame]) -> pl.Series:
     """Person IDs (and normalised IDs) on either pension roster."""
-    resident = linked["resident_roster"].filter(pl.col("status").is_in(ACTIVE_STATUSES))
+    resident = (
+        linked["resident_roster"]
+        .select("person_id", "citizen_id", "status")
+        .filter(pl.col("status").is_in(ACTIVE_STATUSES))
+    )
     employee = linked["employee_roster"]
     ids = pl.concat(
         [
@@ -70,7 +74,8 @@ def residents_16_plus(
     unknown = insurance_unknown(linked)
     hukou = linked["hukou"]
     return (
-        hukou.filter(
+        hukou.lazy()  # the columns used only: not the whole hukou copied
+        .filter(
             (pl.col("hukou_status") == "正常")
             & pl.col("person_id").is_not_null()
             & ~pl.col("person_id").is_in(dead.implode())
@@ -87,4 +92,5 @@ def residents_16_plus(
             insured=pl.col("person_id").is_in(insured.implode()),
         )
         .filter(pl.col("insured") | ~pl.col("person_id").is_in(unknown.implode()))
+        .collect()
     )
