@@ -71,7 +71,12 @@ def add_name_keys(frame: pl.DataFrame, column: str = "name") -> pl.DataFrame:
     keys = keys.with_columns(pinyin_key=pinyin.str.strip_suffix(" ")).cast(
         {column: pl.String, "name_key": pl.String, "pinyin_key": pl.String}
     )
-    return frame.join(keys, on=column, how="left", nulls_equal=False, maintain_order="left")
+    # joined to the name column alone, the two keys then added: a join of the whole frame
+    # would copy every column of it (a million visits: 0.2 GB)
+    keyed = frame.select(column).join(
+        keys, on=column, how="left", nulls_equal=False, maintain_order="left"
+    )
+    return frame.with_columns(keyed["name_key"], keyed["pinyin_key"])
 
 
 def _clean(names: pl.Expr) -> pl.Expr:
