@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 from pensionlink.findings.death_evidence import ROSTER_TERMINATION, UNCERTAIN_METHODS
+from pensionlink.findings.first_record import first_record
 
 from pensionlink.settings import Policy
 
@@ -241,9 +242,9 @@ def agency_disagreements(
 
 def _with_person(found: pl.DataFrame, hukou: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
     """Name, township and village: the hukou's, else the roster's."""
-    ids = found["person_id"].drop_nulls().implode()
-    by_hukou = _first_of(hukou, ids, "1")
-    by_roster = _first_of(roster, ids, "2")
+    ids = found["person_id"]
+    by_hukou = first_record(hukou, "person_id", ids, _n1="name", _t1="township", _v1="village")
+    by_roster = first_record(roster, "person_id", ids, _n2="name", _t2="township", _v2="village")
     return (
         found.join(by_hukou, on="person_id", how="left")
         .join(by_roster, on="person_id", how="left")
@@ -253,16 +254,4 @@ def _with_person(found: pl.DataFrame, hukou: pl.DataFrame, roster: pl.DataFrame)
             township=pl.coalesce("_t1", "_t2"),
             village=pl.coalesce("_v1", "_v2"),
         )
-    )
-
-
-def _first_of(frame: pl.DataFrame, ids: pl.Series, tag: str) -> pl.DataFrame:
-    """Name, township and village of each found person's first row in `frame`, as
-    `_n<tag>`, `_t<tag>`, `_v<tag>`: their rows and four columns only, not the frame copied."""
-    return (
-        frame.lazy()
-        .filter(pl.col("person_id").is_in(ids))
-        .unique("person_id", keep="first")
-        .select("person_id", **{f"_n{tag}": "name", f"_t{tag}": "township", f"_v{tag}": "village"})
-        .collect()
     )

@@ -19,6 +19,7 @@ import datetime as dt
 import polars as pl
 from pensionlink.findings.custody import in_custody_on
 from pensionlink.findings.death_evidence import DEATH_SOURCES, death_evidence
+from pensionlink.findings.first_record import first_record
 from pensionlink.findings.settlement import settle_deceased
 from pensionlink.findings.status_at_death import status_at_death
 from pensionlink.findings.status_history import CONTRADICTORY, history_problems
@@ -304,11 +305,8 @@ def _rejected_roster_deaths(
     schema = listed.select(COLUMNS).schema
     if people.is_empty():
         return pl.DataFrame(schema=schema)
-    hukou = (
-        linked["hukou"]
-        .filter(pl.col("person_id").is_not_null())
-        .unique("person_id", keep="first")
-        .select("person_id", "name", "township", "village")
+    hukou = first_record(
+        linked["hukou"], "person_id", people, name="name", township="township", village="village"
     )
     rows = (
         evidence.filter(

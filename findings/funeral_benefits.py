@@ -27,6 +27,7 @@ from decimal import Decimal
 import polars as pl
 from pensionlink.findings.custody import in_custody_on
 from pensionlink.findings.death_evidence import death_evidence
+from pensionlink.findings.first_record import first_record
 from pensionlink.findings.status_at_death import ever_receiving, status_on
 from pensionlink.findings.status_history import CONTRADICTORY, history_problems
 
@@ -213,23 +214,12 @@ def duplicate_funeral_benefits(
 
 def _with_area(found: pl.DataFrame, roster: pl.DataFrame, hukou: pl.DataFrame) -> pl.DataFrame:
     """Township and village for the township's report: the roster's, else the hukou's."""
-    # the found people's rows and the three columns only: not the roster and hukou copied
-    by_no = (
-        roster.lazy()
-        .filter(pl.col("pension_no").is_in(found["pension_no"].drop_nulls().implode()))
-        .unique("pension_no", keep="first")
-        .select("pension_no", _t1="township", _v1="village")
-    )
-    by_person = (
-        hukou.lazy()
-        .filter(pl.col("person_id").is_in(found["citizen_id"].drop_nulls().implode()))
-        .unique("person_id", keep="first")
-        .select(citizen_id="person_id", _t2="township", _v2="village")
-    )
+    by_no = first_record(roster, "pension_no", found["pension_no"], _t1="township", _v1="village")
+    by_person = first_record(
+        hukou, "person_id", found["citizen_id"], _t2="township", _v2="village"
+    ).rename({"person_id": "citizen_id"})
     return (
-        found.lazy()
-        .join(by_no, on="pension_no", how="left", maintain_order="left")
+        found.join(by_no, on="pension_no", how="left", maintain_order="left")
         .join(by_person, on="citizen_id", how="left", maintain_order="left")
         .with_columns(township=pl.coalesce("_t1", "_t2"), village=pl.coalesce("_v1", "_v2"))
-        .collect()
     )

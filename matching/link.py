@@ -293,6 +293,11 @@ def _hold_foreign_ids(resolved: pl.DataFrame, rest: pl.DataFrame) -> pl.DataFram
     )
 
 
+def _agreement_columns(has: set[str]) -> list[str]:
+    """The record's columns `_agrees` compares (each with its spine twin `<column>_h`)."""
+    return ["name_key", "pinyin_key", *[c for c in ("sex", "birth_date") if c in has]]
+
+
 def _agrees(has: set[str]) -> pl.Expr:
     """Name agrees (characters or pinyin); sex and birth date agree where present."""
     name_ok = (pl.col("name_key") == pl.col("name_key_h")) | (
@@ -310,8 +315,7 @@ def _agrees(has: set[str]) -> pl.Expr:
 
 
 def _id_pass(work: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.DataFrame:
-    compared = ["name_key", "pinyin_key", *[c for c in ("sex", "birth_date") if c in has]]
-    # the columns `_agrees` compares only, on both sides: the join copies what it is given
+    compared = _agreement_columns(has)  # only these, on both sides: a join copies what it is given
     with_id = work.select("_row", "citizen_id", *compared).filter(
         pl.col("citizen_id").is_not_null()
     )
@@ -352,8 +356,8 @@ def _repair_pass(rest: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.D
     it is one typo or one swap of neighbouring digits away from."""
     if "id_clean" not in has:
         return _EMPTY_DECISIONS
-    compared = ["name_key", *[c for c in ("sex", "birth_date") if c in has]]
-    typed = rest.select("_row", "id_status", "id_clean", "pinyin_key", *compared).filter(
+    compared = _agreement_columns(has)
+    typed = rest.select("_row", "id_status", "id_clean", *compared).filter(
         (pl.col("id_status") == "invalid")
         & (pl.col("id_clean").str.len_chars() == 18)
         & pl.col("pinyin_key").is_not_null()
@@ -363,9 +367,7 @@ def _repair_pass(rest: pl.DataFrame, spine: pl.DataFrame, has: set[str]) -> pl.D
     pairs = (  # streamed, and filtered before the distances: sex and birth date cut most
         typed.lazy()
         .join(
-            spine.lazy().select(
-                *[pl.col(c).alias(f"{c}_h") for c in ("person_id", "pinyin_key", *compared)]
-            ),
+            spine.lazy().select(*[pl.col(c).alias(f"{c}_h") for c in ("person_id", *compared)]),
             left_on="pinyin_key",
             right_on="pinyin_key_h",
         )
